@@ -1,0 +1,46 @@
+//! Well-known label, annotation and finalizer keys, and the fixed names the parts share.
+
+/// API group of every multicloud resource.
+pub const GROUP: &str = "multicloud.dev";
+
+/// Label on an instance naming its virtual cluster (`k-<name>`), set by the mutating webhook.
+pub const VIRTUAL_CLUSTER_LABEL: &str = "multicloud.dev/virtual-cluster";
+
+/// Annotation on every instance: `"true"` when the instance is highly available, else `"false"`.
+pub const HIGH_AVAILABILITY_ANNOTATION: &str = "multicloud.dev/high-availability";
+
+/// Annotation explaining why an instance is not highly available.
+pub const HIGH_AVAILABILITY_REASON_ANNOTATION: &str = "multicloud.dev/high-availability-reason";
+
+/// Label marking a Secret in [`SYSTEM_NAMESPACE`] as a registered management cluster.
+pub const CLUSTER_LABEL: &str = "multicloud.dev/cluster";
+
+/// Label and annotation naming the instance an object was made for (namespace, Karmada CR).
+pub const INSTANCE_LABEL: &str = "multicloud.dev/instance";
+
+/// Annotation left on a retained Karmada CR naming the instance it came from.
+pub const RETAINED_FROM_ANNOTATION: &str = "multicloud.dev/retained-from-instance";
+
+/// Finalizer the controller holds on an instance until its deletion policy is carried out.
+pub const FINALIZER: &str = "multicloud.dev/cleanup";
+
+/// Field manager of every server-side apply the project makes.
+pub const FIELD_MANAGER: &str = "multicloud";
+
+/// Namespace of the webhook, the controller and the registered management cluster Secrets.
+pub const SYSTEM_NAMESPACE: &str = "multicloud-system";
+
+/// Key of the kubeconfig in a management cluster Secret (the key karmada-operator reads).
+pub const KUBECONFIG_KEY: &str = "kubeconfig";
+
+/// Name of the management cluster that is the global cluster itself.
+pub const LOCAL_CLUSTER: &str = "local";
+
+/// Prefix reserved for virtual clusters.
+pub const VIRTUAL_CLUSTER_PREFIX: &str = "k-";
+
+/// GA annotation marking a StorageClass as the cluster's default.
+pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
+
+/// Beta annotation still honoured by Kubernetes for the default StorageClass.
+pub const BETA_DEFAULT_CLASS_ANNOTATION: &str = "storageclass.beta.kubernetes.io/is-default-class";

@@ -1,0 +1,130 @@
+//! A structural check of kubeconfig files, so that a management cluster Secret whose kubeconfig
+//! could never be used is refused when it is written, not when an instance needs it.
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// Why a kubeconfig is unusable.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum KubeconfigError {
+    /// Not YAML (or JSON) of the kubeconfig shape.
+    #[error("is not a kubeconfig: {0}")]
+    Syntax(String),
+    /// No context to use.
+    #[error("names no context: set current-context or define exactly one context")]
+    NoContext,
+    /// The current context does not exist.
+    #[error("current-context `{0}` is not among its contexts")]
+    MissingContext(String),
+    /// The context's cluster does not exist.
+    #[error("context `{context}` refers to cluster `{cluster}`, which it does not define")]
+    MissingCluster {
+        /// The context.
+        context: String,
+        /// The missing cluster.
+        cluster: String,
+    },
+    /// The cluster has no server address.
+    #[error("cluster `{0}` has no server address")]
+    NoServer(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct File {
+    #[serde(default)]
+    current_context: Option<String>,
+    #[serde(default)]
+    contexts: Vec<Named<Context>>,
+    #[serde(default)]
+    clusters: Vec<Named<Cluster>>,
+}
+
+#[derive(Deserialize)]
+struct Named<T> {
+    name: String,
+    #[serde(alias = "context", alias = "cluster")]
+    value: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct Context {
+    #[serde(default)]
+    cluster: String,
+}
+
+#[derive(Deserialize)]
+struct Cluster {
+    #[serde(default)]
+    server: String,
+}
+
+/// The API server address the kubeconfig's current (or only) context points at.
+pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
+    let file: File = serde_yaml::from_str(text).map_err(|e| KubeconfigError::Syntax(e.to_string()))?;
+    let context = match (&file.current_context, file.contexts.as_slice()) {
+        (Some(name), contexts) if !name.is_empty() => contexts
+            .iter()
+            .find(|c| &c.name == name)
+            .ok_or_else(|| KubeconfigError::MissingContext(name.clone()))?,
+        (_, [only]) => only,
+        _ => return Err(KubeconfigError::NoContext),
+    };
+    let cluster_name = context.value.as_ref().map(|c| c.cluster.clone()).unwrap_or_default();
+    let cluster = file
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)
+        .ok_or_else(|| KubeconfigError::MissingCluster {
+            context: context.name.clone(),
+            cluster: cluster_name.clone(),
+        })?;
+    match cluster.value.as_ref().map(|c| c.server.trim()) {
+        Some(server) if !server.is_empty() => Ok(server.to_owned()),
+        _ => Err(KubeconfigError::NoServer(cluster_name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+apiVersion: v1
+kind: Config
+current-context: admin
+contexts:
+- name: admin
+  context: { cluster: edge, user: admin }
+clusters:
+- name: edge
+  cluster: { server: "https://127.0.0.1:6443" }
+users:
+- name: admin
+  user: {}
+"#;
+
+    #[test]
+    fn finds_server_of_current_context() {
+        assert_eq!(server_of(GOOD).as_deref(), Ok("https://127.0.0.1:6443"));
+    }
+
+    #[test]
+    fn single_context_is_used_without_current_context() {
+        let text = GOOD.replace("current-context: admin", "");
+        assert_eq!(server_of(&text).as_deref(), Ok("https://127.0.0.1:6443"));
+    }
+
+    #[test]
+    fn rejects_garbage_missing_context_cluster_and_server() {
+        assert!(matches!(server_of("{{{"), Err(KubeconfigError::Syntax(_))));
+        assert!(matches!(server_of("- a\n- b"), Err(KubeconfigError::Syntax(_))));
+        assert_eq!(server_of("kind: Config"), Err(KubeconfigError::NoContext));
+        let missing = GOOD.replace("current-context: admin", "current-context: other");
+        assert_eq!(server_of(&missing), Err(KubeconfigError::MissingContext("other".into())));
+        let no_cluster = GOOD.replace("cluster: edge,", "cluster: gone,");
+        assert!(matches!(server_of(&no_cluster), Err(KubeconfigError::MissingCluster { .. })));
+        let no_server = GOOD.replace("server: \"https://127.0.0.1:6443\"", "server: \"\"");
+        assert_eq!(server_of(&no_server), Err(KubeconfigError::NoServer("edge".into())));
+    }
+}
