@@ -43,7 +43,11 @@ impl StorageClassInfo {
 impl From<&StorageClass> for StorageClassInfo {
     fn from(class: &StorageClass) -> Self {
         let annotations = class.metadata.annotations.as_ref();
-        let marked = |key: &str| annotations.and_then(|a| a.get(key)).is_some_and(|v| v == "true");
+        let marked = |key: &str| {
+            annotations
+                .and_then(|a| a.get(key))
+                .is_some_and(|v| v == "true")
+        };
         Self {
             name: class.metadata.name.clone().unwrap_or_default(),
             default: marked(DEFAULT_CLASS_ANNOTATION) || marked(BETA_DEFAULT_CLASS_ANNOTATION),
@@ -146,13 +150,17 @@ mod tests {
     #[test]
     fn default_class_is_read_from_ga_and_beta_annotations() {
         let ga = StorageClassInfo::from(&class("ga", Some((DEFAULT_CLASS_ANNOTATION, "true"))));
-        let beta = StorageClassInfo::from(&class("b", Some((BETA_DEFAULT_CLASS_ANNOTATION, "true"))));
+        let beta =
+            StorageClassInfo::from(&class("b", Some((BETA_DEFAULT_CLASS_ANNOTATION, "true"))));
         let off = StorageClassInfo::from(&class("off", Some((DEFAULT_CLASS_ANNOTATION, "false"))));
         let none = StorageClassInfo::from(&class("none", None));
         assert!(ga.default && beta.default);
         assert!(!off.default && !none.default);
         assert_eq!(ga.provisioner, "example.com/disk");
-        assert_eq!(ga.volume_binding_mode.as_deref(), Some("WaitForFirstConsumer"));
+        assert_eq!(
+            ga.volume_binding_mode.as_deref(),
+            Some("WaitForFirstConsumer")
+        );
     }
 
     #[test]
@@ -172,7 +180,9 @@ clusters:
         let catalog: ClusterCatalog = serde_yaml::from_str(yaml).expect("parses");
         assert_eq!(catalog.cluster_names(), ["edge-1", "edge-2", "local"]);
         assert_eq!(
-            catalog.cluster("local").and_then(|s| s.default_class().cloned()),
+            catalog
+                .cluster("local")
+                .and_then(|s| s.default_class().cloned()),
             Some(StorageClassInfo::new("standard", true))
         );
         assert_eq!(catalog.cluster("edge-2"), Some(ClusterState::NotSynced));

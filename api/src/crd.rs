@@ -41,9 +41,18 @@ mod tests {
         let crd = crd();
         assert_eq!(crd.spec.scope, "Cluster");
         assert_eq!(crd.spec.names.short_names, Some(vec!["mci".to_owned()]));
-        assert_eq!(crd.spec.names.categories, Some(vec!["multicloud".to_owned()]));
+        assert_eq!(
+            crd.spec.names.categories,
+            Some(vec!["multicloud".to_owned()])
+        );
         let version = &crd.spec.versions[0];
-        assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some());
+        assert!(
+            version
+                .subresources
+                .as_ref()
+                .and_then(|s| s.status.as_ref())
+                .is_some()
+        );
         let columns: Vec<_> = version
             .additional_printer_columns
             .iter()
@@ -52,7 +61,14 @@ mod tests {
             .collect();
         assert_eq!(
             columns,
-            ["Virtual Cluster", "Management Cluster", "Storage", "HA", "Phase", "Age"]
+            [
+                "Virtual Cluster",
+                "Management Cluster",
+                "Storage",
+                "HA",
+                "Phase",
+                "Age"
+            ]
         );
     }
 

@@ -1,6 +1,6 @@
 //! Small builders for tests.
 
-use kube::api::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::clusters::{ClusterCatalog, ClusterState, StorageClassInfo};
 use crate::instance::{MulticloudInstance, MulticloudInstanceSpec};

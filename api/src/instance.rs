@@ -26,12 +26,12 @@ pub const ALLOWED_ETCD_REPLICAS: [i32; 4] = [1, 3, 5, 7];
     status = "MulticloudInstanceStatus",
     derive = "PartialEq",
     doc = "A Karmada control plane managed by multicloud.",
-    printcolumn(name = "Virtual Cluster", type_ = "string", json_path = ".spec.virtualClusterName"),
-    printcolumn(name = "Management Cluster", type_ = "string", json_path = ".spec.managementCluster"),
-    printcolumn(name = "Storage", type_ = "string", json_path = ".spec.etcd.storage.type"),
-    printcolumn(name = "HA", type_ = "boolean", json_path = ".status.highAvailability"),
-    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn = r#"{"name":"Virtual Cluster","type":"string","jsonPath":".spec.virtualClusterName"}"#,
+    printcolumn = r#"{"name":"Management Cluster","type":"string","jsonPath":".spec.managementCluster"}"#,
+    printcolumn = r#"{"name":"Storage","type":"string","jsonPath":".spec.etcd.storage.type"}"#,
+    printcolumn = r#"{"name":"HA","type":"boolean","jsonPath":".status.highAvailability"}"#,
+    printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
 pub struct MulticloudInstanceSpec {

@@ -77,10 +77,18 @@ pub struct Components {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etcd: Option<Etcd>,
     /// The karmada apiserver (a kube-apiserver image; its tag is not the karmada version).
-    #[serde(default, rename = "karmadaAPIServer", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "karmadaAPIServer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub karmada_api_server: Option<Component>,
     /// karmada-aggregated-apiserver.
-    #[serde(default, rename = "karmadaAggregatedAPIServer", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "karmadaAggregatedAPIServer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub karmada_aggregated_api_server: Option<Component>,
     /// karmada-controller-manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,10 +217,12 @@ pub fn render(instance: &MulticloudInstance) -> Karmada {
     let namespace = names::namespace(name);
     let remote = spec.management_cluster != LOCAL_CLUSTER;
     let version = Some(spec.karmada.version.clone());
-    let karmada_component = || Some(Component {
-        image_tag: version.clone(),
-        ..Component::default()
-    });
+    let karmada_component = || {
+        Some(Component {
+            image_tag: version.clone(),
+            ..Component::default()
+        })
+    };
     let components = Components {
         etcd: Some(Etcd {
             local: Some(LocalEtcd {
@@ -266,8 +276,11 @@ fn volume_data(instance: &MulticloudInstance) -> VolumeData {
                     storage_class_name: storage.class_name().map(str::to_owned),
                     resources: Some(VolumeResourceRequirements {
                         requests: Some(
-                            [("storage".to_owned(), Quantity(storage.size_or_default().to_owned()))]
-                                .into(),
+                            [(
+                                "storage".to_owned(),
+                                Quantity(storage.size_or_default().to_owned()),
+                            )]
+                            .into(),
                         ),
                         ..VolumeResourceRequirements::default()
                     }),
@@ -278,10 +291,9 @@ fn volume_data(instance: &MulticloudInstance) -> VolumeData {
         },
         StorageType::HostPath => VolumeData {
             host_path: Some(HostPathVolumeSource {
-                path: storage
-                    .host_path()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| names::default_host_path(&instance.expected_virtual_cluster())),
+                path: storage.host_path().map(str::to_owned).unwrap_or_else(|| {
+                    names::default_host_path(&instance.expected_virtual_cluster())
+                }),
                 type_: Some("DirectoryOrCreate".to_owned()),
             }),
             ..VolumeData::default()

@@ -61,7 +61,8 @@ struct Cluster {
 
 /// The API server address the kubeconfig's current (or only) context points at.
 pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
-    let file: File = serde_yaml::from_str(text).map_err(|e| KubeconfigError::Syntax(e.to_string()))?;
+    let file: File =
+        serde_yaml::from_str(text).map_err(|e| KubeconfigError::Syntax(e.to_string()))?;
     let context = match (&file.current_context, file.contexts.as_slice()) {
         (Some(name), contexts) if !name.is_empty() => contexts
             .iter()
@@ -70,7 +71,11 @@ pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
         (_, [only]) => only,
         _ => return Err(KubeconfigError::NoContext),
     };
-    let cluster_name = context.value.as_ref().map(|c| c.cluster.clone()).unwrap_or_default();
+    let cluster_name = context
+        .value
+        .as_ref()
+        .map(|c| c.cluster.clone())
+        .unwrap_or_default();
     let cluster = file
         .clusters
         .iter()
@@ -118,13 +123,25 @@ users:
     #[test]
     fn rejects_garbage_missing_context_cluster_and_server() {
         assert!(matches!(server_of("{{{"), Err(KubeconfigError::Syntax(_))));
-        assert!(matches!(server_of("- a\n- b"), Err(KubeconfigError::Syntax(_))));
+        assert!(matches!(
+            server_of("- a\n- b"),
+            Err(KubeconfigError::Syntax(_))
+        ));
         assert_eq!(server_of("kind: Config"), Err(KubeconfigError::NoContext));
         let missing = GOOD.replace("current-context: admin", "current-context: other");
-        assert_eq!(server_of(&missing), Err(KubeconfigError::MissingContext("other".into())));
+        assert_eq!(
+            server_of(&missing),
+            Err(KubeconfigError::MissingContext("other".into()))
+        );
         let no_cluster = GOOD.replace("cluster: edge,", "cluster: gone,");
-        assert!(matches!(server_of(&no_cluster), Err(KubeconfigError::MissingCluster { .. })));
+        assert!(matches!(
+            server_of(&no_cluster),
+            Err(KubeconfigError::MissingCluster { .. })
+        ));
         let no_server = GOOD.replace("server: \"https://127.0.0.1:6443\"", "server: \"\"");
-        assert_eq!(server_of(&no_server), Err(KubeconfigError::NoServer("edge".into())));
+        assert_eq!(
+            server_of(&no_server),
+            Err(KubeconfigError::NoServer("edge".into()))
+        );
     }
 }

@@ -39,7 +39,9 @@ mod tests {
 
     #[test]
     fn rejects_typos_zero_and_negative() {
-        for bad in ["", "Gi", "5GB", "5 Gi", "-1Gi", "0", "0Gi", "1.2.3Gi", "five", "5gi", "."] {
+        for bad in [
+            "", "Gi", "5GB", "5 Gi", "-1Gi", "0", "0Gi", "1.2.3Gi", "five", "5gi", ".",
+        ] {
             assert!(!is_positive_quantity(bad), "{bad}");
         }
     }

@@ -22,11 +22,28 @@ fn renders_pvc_with_named_class_size_and_replicas() {
     let karmada = render(&mci);
     assert_eq!(karmada.metadata.name.as_deref(), Some("demo"));
     assert_eq!(karmada.metadata.namespace.as_deref(), Some("k-demo"));
-    let claim = volume(&karmada).volume_claim.as_ref().expect("volume claim");
+    let claim = volume(&karmada)
+        .volume_claim
+        .as_ref()
+        .expect("volume claim");
     assert_eq!(claim.spec.storage_class_name.as_deref(), Some("fast"));
-    let requests = claim.spec.resources.as_ref().and_then(|r| r.requests.as_ref());
-    assert_eq!(requests.and_then(|r| r.get("storage")).map(|q| q.0.as_str()), Some("10Gi"));
-    let local = karmada.spec.components.as_ref().and_then(|c| c.etcd.as_ref()).and_then(|e| e.local.as_ref());
+    let requests = claim
+        .spec
+        .resources
+        .as_ref()
+        .and_then(|r| r.requests.as_ref());
+    assert_eq!(
+        requests
+            .and_then(|r| r.get("storage"))
+            .map(|q| q.0.as_str()),
+        Some("10Gi")
+    );
+    let local = karmada
+        .spec
+        .components
+        .as_ref()
+        .and_then(|c| c.etcd.as_ref())
+        .and_then(|e| e.local.as_ref());
     assert_eq!(local.and_then(|l| l.replicas), Some(3));
     assert!(karmada.spec.host_cluster.is_none());
 }
@@ -34,10 +51,22 @@ fn renders_pvc_with_named_class_size_and_replicas() {
 #[test]
 fn pvc_without_class_leaves_it_to_the_default_class() {
     let karmada = render(&instance("demo"));
-    let claim = volume(&karmada).volume_claim.as_ref().expect("volume claim");
+    let claim = volume(&karmada)
+        .volume_claim
+        .as_ref()
+        .expect("volume claim");
     assert_eq!(claim.spec.storage_class_name, None);
-    let requests = claim.spec.resources.as_ref().and_then(|r| r.requests.as_ref());
-    assert_eq!(requests.and_then(|r| r.get("storage")).map(|q| q.0.as_str()), Some("5Gi"));
+    let requests = claim
+        .spec
+        .resources
+        .as_ref()
+        .and_then(|r| r.requests.as_ref());
+    assert_eq!(
+        requests
+            .and_then(|r| r.get("storage"))
+            .map(|q| q.0.as_str()),
+        Some("5Gi")
+    );
 }
 
 #[test]
@@ -62,13 +91,27 @@ fn remote_management_cluster_gets_secret_ref_and_node_port() {
     let mut mci = instance("demo");
     mci.spec.management_cluster = "edge-1".into();
     let karmada = render(&mci);
-    let secret = karmada.spec.host_cluster.as_ref().and_then(|h| h.secret_ref.as_ref());
+    let secret = karmada
+        .spec
+        .host_cluster
+        .as_ref()
+        .and_then(|h| h.secret_ref.as_ref());
     assert_eq!(
         secret,
-        Some(&SecretRef { namespace: "k-demo".into(), name: names::HOST_CLUSTER_SECRET.into() })
+        Some(&SecretRef {
+            namespace: "k-demo".into(),
+            name: names::HOST_CLUSTER_SECRET.into()
+        })
     );
-    let api = karmada.spec.components.as_ref().and_then(|c| c.karmada_api_server.as_ref());
-    assert_eq!(api.and_then(|a| a.service_type.as_deref()), Some("NodePort"));
+    let api = karmada
+        .spec
+        .components
+        .as_ref()
+        .and_then(|c| c.karmada_api_server.as_ref());
+    assert_eq!(
+        api.and_then(|a| a.service_type.as_deref()),
+        Some("NodePort")
+    );
 }
 
 #[test]
@@ -82,9 +125,15 @@ fn version_sets_karmada_component_tags_only() {
         &components.karmada_scheduler,
         &components.karmada_webhook,
     ] {
-        assert_eq!(component.as_ref().and_then(|c| c.image_tag.as_deref()), Some("v1.14.1"));
+        assert_eq!(
+            component.as_ref().and_then(|c| c.image_tag.as_deref()),
+            Some("v1.14.1")
+        );
     }
-    assert!(components.karmada_api_server.is_none(), "the apiserver is a kube-apiserver image");
+    assert!(
+        components.karmada_api_server.is_none(),
+        "the apiserver is a kube-apiserver image"
+    );
 }
 
 #[test]
@@ -107,6 +156,13 @@ fn unknown_fields_survive_a_round_trip() {
         }
     });
     let karmada: Karmada = serde_json::from_value(json.clone()).expect("parses");
-    assert_eq!(karmada.status.as_ref().and_then(|s| s.ready()).map(|c| c.reason.as_str()), Some("Completed"));
+    assert_eq!(
+        karmada
+            .status
+            .as_ref()
+            .and_then(|s| s.ready())
+            .map(|c| c.reason.as_str()),
+        Some("Completed")
+    );
     assert_eq!(serde_json::to_value(&karmada).expect("serialises"), json);
 }

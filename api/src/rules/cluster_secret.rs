@@ -41,11 +41,16 @@ fn kubeconfig_violation(secret: &Secret) -> Option<Violation> {
     let Some(bytes) = bytes else {
         return Some(Violation::new(
             field,
-            format!("is missing: a management cluster Secret holds its kubeconfig under the key `{KUBECONFIG_KEY}`"),
+            format!(
+                "is missing: a management cluster Secret holds its kubeconfig under the key `{KUBECONFIG_KEY}`"
+            ),
         ));
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        return Some(Violation::new(field, "is not UTF-8 text, so it is not a kubeconfig"));
+        return Some(Violation::new(
+            field,
+            "is not UTF-8 text, so it is not a kubeconfig",
+        ));
     };
     server_of(&text)
         .err()

@@ -11,7 +11,11 @@ pub(super) fn check(instance: &MulticloudInstance) -> Vec<Violation> {
         return Vec::new();
     }
     let name = instance.name();
-    let plural = if members == 1 { "cluster is" } else { "clusters are" };
+    let plural = if members == 1 {
+        "cluster is"
+    } else {
+        "clusters are"
+    };
     let secret = KarmadaObjects::for_instance(name).admin_kubeconfig_secret();
     vec![Violation::new(
         "status.memberClusters",

@@ -7,7 +7,10 @@ use crate::instance::{MulticloudInstance, StorageType};
 use crate::keys::{DEFAULT_CLASS_ANNOTATION, SYSTEM_NAMESPACE};
 
 /// Violations of the management-cluster and storage rules by a new instance.
-pub(super) fn check(instance: &MulticloudInstance, clusters: &dyn ClusterDirectory) -> Vec<Violation> {
+pub(super) fn check(
+    instance: &MulticloudInstance,
+    clusters: &dyn ClusterDirectory,
+) -> Vec<Violation> {
     let cluster = instance.spec.management_cluster.as_str();
     let field = "spec.managementCluster";
     let state = match clusters.cluster(cluster) {

@@ -151,7 +151,10 @@ pub fn validate(request: &Request<'_>, clusters: &dyn ClusterDirectory) -> Decis
             };
             let old = request.old_object;
             if object.metadata.deletion_timestamp.is_some() {
-                return Decision::deny(old.map(|old| updates::check(old, object)).unwrap_or_default());
+                return Decision::deny(
+                    old.map(|old| updates::check(old, object))
+                        .unwrap_or_default(),
+                );
             }
             let mut violations = naming::check(object);
             violations.extend(spec::check(&object.spec));
@@ -249,7 +252,11 @@ where
         .map(|n| n.as_ref().to_owned())
         .collect::<Vec<_>>()
         .join(", ");
-    if joined.is_empty() { "none".to_owned() } else { joined }
+    if joined.is_empty() {
+        "none".to_owned()
+    } else {
+        joined
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::availability::assess;
 use crate::instance::{MulticloudInstance, StorageType};
-use crate::keys::{HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION, VIRTUAL_CLUSTER_LABEL};
+use crate::keys::{
+    HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION, VIRTUAL_CLUSTER_LABEL,
+};
 use crate::names::{self, MAX_INSTANCE_NAME_LENGTH, is_dns1123_label};
 
 /// The JSON Patch that brings `instance` to its admitted form.
@@ -25,9 +27,17 @@ pub(super) fn patch(instance: &MulticloudInstance) -> Vec<PatchOperation> {
 
     let mut labels = BTreeMap::new();
     if name_ok {
-        labels.insert(VIRTUAL_CLUSTER_LABEL, Some(instance.expected_virtual_cluster()));
+        labels.insert(
+            VIRTUAL_CLUSTER_LABEL,
+            Some(instance.expected_virtual_cluster()),
+        );
     }
-    sync_map(&mut ops, "labels", instance.metadata.labels.as_ref(), labels);
+    sync_map(
+        &mut ops,
+        "labels",
+        instance.metadata.labels.as_ref(),
+        labels,
+    );
 
     let mut annotations = BTreeMap::new();
     annotations.insert(
@@ -38,12 +48,24 @@ pub(super) fn patch(instance: &MulticloudInstance) -> Vec<PatchOperation> {
         HIGH_AVAILABILITY_REASON_ANNOTATION,
         availability.reason.map(|r| r.message().to_owned()),
     );
-    sync_map(&mut ops, "annotations", instance.metadata.annotations.as_ref(), annotations);
+    sync_map(
+        &mut ops,
+        "annotations",
+        instance.metadata.annotations.as_ref(),
+        annotations,
+    );
 
     if name_ok {
         let spec = &instance.spec;
-        if spec.virtual_cluster_name.as_deref().is_none_or(str::is_empty) {
-            ops.push(add(&["spec", "virtualClusterName"], instance.expected_virtual_cluster().into()));
+        if spec
+            .virtual_cluster_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
+            ops.push(add(
+                &["spec", "virtualClusterName"],
+                instance.expected_virtual_cluster().into(),
+            ));
         }
         let storage = &spec.etcd.storage;
         if storage.type_ == StorageType::HostPath && storage.host_path().is_none() {

@@ -44,7 +44,11 @@ pub(super) fn check(instance: &MulticloudInstance) -> Vec<Violation> {
 
 /// The denial for a create that relies on `metadata.generateName`.
 pub(super) fn generate_name_unsupported(instance: &MulticloudInstance) -> Violation {
-    let prefix = instance.metadata.generate_name.as_deref().unwrap_or_default();
+    let prefix = instance
+        .metadata
+        .generate_name
+        .as_deref()
+        .unwrap_or_default();
     Violation::new(
         "metadata.name",
         format!(
@@ -60,7 +64,9 @@ pub fn check_cluster_name(name: &str) -> Vec<Violation> {
     if name == LOCAL_CLUSTER {
         return vec![Violation::new(
             field,
-            format!("`{LOCAL_CLUSTER}` is reserved for the global cluster itself; choose another name"),
+            format!(
+                "`{LOCAL_CLUSTER}` is reserved for the global cluster itself; choose another name"
+            ),
         )];
     }
     if name.starts_with(VIRTUAL_CLUSTER_PREFIX) {

@@ -40,15 +40,16 @@ pub(super) fn check(spec: &MulticloudInstanceSpec) -> Vec<Violation> {
             ),
         ));
     }
-    if let Some(display) = &spec.display_name {
-        if display.chars().count() > MAX_DISPLAY_NAME_LENGTH || display.chars().any(char::is_control) {
-            violations.push(Violation::new(
-                "spec.displayName",
-                format!(
-                    "must be at most {MAX_DISPLAY_NAME_LENGTH} characters without control characters"
-                ),
-            ));
-        }
+    if let Some(display) = &spec.display_name
+        && (display.chars().count() > MAX_DISPLAY_NAME_LENGTH
+            || display.chars().any(char::is_control))
+    {
+        violations.push(Violation::new(
+            "spec.displayName",
+            format!(
+                "must be at most {MAX_DISPLAY_NAME_LENGTH} characters without control characters"
+            ),
+        ));
     }
     violations.extend(check_storage(&spec.etcd.storage, spec.etcd.replicas));
     violations
@@ -65,7 +66,10 @@ fn check_storage(storage: &EtcdStorage, replicas: i32) -> Vec<Violation> {
     };
     if kind != StorageType::PersistentVolumeClaim {
         if storage.class_name().is_some() {
-            violations.push(only_for("storageClassName", StorageType::PersistentVolumeClaim));
+            violations.push(only_for(
+                "storageClassName",
+                StorageType::PersistentVolumeClaim,
+            ));
         }
         if storage.size.as_deref().is_some_and(|s| !s.is_empty()) {
             violations.push(only_for("size", StorageType::PersistentVolumeClaim));
@@ -76,13 +80,13 @@ fn check_storage(storage: &EtcdStorage, replicas: i32) -> Vec<Violation> {
     }
     match kind {
         StorageType::PersistentVolumeClaim => {
-            if let Some(class) = storage.class_name() {
-                if !is_dns_subdomain(class) {
-                    violations.push(Violation::new(
-                        "spec.etcd.storage.storageClassName",
-                        format!("`{class}` is not a valid StorageClass name"),
-                    ));
-                }
+            if let Some(class) = storage.class_name()
+                && !is_dns_subdomain(class)
+            {
+                violations.push(Violation::new(
+                    "spec.etcd.storage.storageClassName",
+                    format!("`{class}` is not a valid StorageClass name"),
+                ));
             }
             let size = storage.size_or_default();
             if !is_positive_quantity(size) {
@@ -93,13 +97,13 @@ fn check_storage(storage: &EtcdStorage, replicas: i32) -> Vec<Violation> {
             }
         }
         StorageType::HostPath => {
-            if let Some(path) = storage.host_path() {
-                if !path.starts_with('/') || path.split('/').any(|part| part == "..") {
-                    violations.push(Violation::new(
-                        "spec.etcd.storage.hostPath",
-                        format!("\"{path}\" must be an absolute path without `..`"),
-                    ));
-                }
+            if let Some(path) = storage.host_path()
+                && (!path.starts_with('/') || path.split('/').any(|part| part == ".."))
+            {
+                violations.push(Violation::new(
+                    "spec.etcd.storage.hostPath",
+                    format!("\"{path}\" must be an absolute path without `..`"),
+                ));
             }
             if replicas != 1 {
                 violations.push(Violation::new(

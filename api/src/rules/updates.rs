@@ -21,7 +21,12 @@ pub(super) fn check(old: &MulticloudInstance, new: &MulticloudInstance) -> Vec<V
     // An instance stored before the webhook existed may gain its virtual cluster name once.
     if let Some(before) = o.virtual_cluster_name.clone() {
         let after = n.virtual_cluster_name.clone().unwrap_or_default();
-        immutable("spec.virtualClusterName", before, after, "it names the virtual cluster");
+        immutable(
+            "spec.virtualClusterName",
+            before,
+            after,
+            "it names the virtual cluster",
+        );
     }
     immutable(
         "spec.managementCluster",
@@ -29,7 +34,12 @@ pub(super) fn check(old: &MulticloudInstance, new: &MulticloudInstance) -> Vec<V
         n.management_cluster.clone(),
         "the control plane cannot move between clusters; create a new instance there",
     );
-    immutable("spec.etcd.storage.type", os.type_.to_string(), ns.type_.to_string(), recreate);
+    immutable(
+        "spec.etcd.storage.type",
+        os.type_.to_string(),
+        ns.type_.to_string(),
+        recreate,
+    );
     immutable(
         "spec.etcd.storage.storageClassName",
         os.class_name().unwrap_or_default().to_owned(),
