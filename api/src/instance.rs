@@ -291,9 +291,11 @@ pub struct Condition {
     pub status: String,
     /// One CamelCase word for machines.
     #[serde(default)]
+    #[schemars(transform = no_schema_default)]
     pub reason: String,
     /// What happened and what to do, for people.
     #[serde(default)]
+    #[schemars(transform = no_schema_default)]
     pub message: String,
     /// When the status last changed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -301,6 +303,12 @@ pub struct Condition {
     /// Generation the condition was computed for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+}
+
+/// kube-apiserver 1.20 rejects an empty-string schema default (it reads it as null), and an
+/// empty reason or message is no useful default anyway.
+fn no_schema_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
 }
 
 impl Condition {

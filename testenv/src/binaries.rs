@@ -133,7 +133,9 @@ pub(crate) fn kubernetes_minor_version(binary: &Path) -> Result<Option<u32>, Err
 }
 
 fn parse_minor_version(output: &str) -> Option<u32> {
-    let version = output.split_whitespace().find(|word| word.starts_with('v'))?;
+    let version = output
+        .split_whitespace()
+        .find(|word| word.starts_with('v'))?;
     let mut parts = version.trim_start_matches('v').split('.');
     let major: u32 = parts.next()?.parse().ok()?;
     let minor: u32 = parts.next()?.parse().ok()?;
@@ -194,7 +196,13 @@ mod tests {
             ("TEST_ASSET_KUBE_APISERVER", "/nonexistent/kube-apiserver"),
         ]))
         .expect_err("no apiserver");
-        assert!(matches!(err, Error::BinaryMissing { binary: "kube-apiserver", .. }));
+        assert!(matches!(
+            err,
+            Error::BinaryMissing {
+                binary: "kube-apiserver",
+                ..
+            }
+        ));
         assert!(
             err.to_string()
                 .contains("TEST_ASSET_KUBE_APISERVER=/nonexistent/kube-apiserver does not exist")
@@ -219,6 +227,9 @@ mod tests {
     fn parses_kubernetes_minor_versions() {
         assert_eq!(parse_minor_version("Kubernetes v1.20.2\n"), Some(20));
         assert_eq!(parse_minor_version("Kubernetes v1.33.0-rc.1"), Some(33));
-        assert_eq!(parse_minor_version("Kubernetes v0.0.0-master+$Format"), None);
+        assert_eq!(
+            parse_minor_version("Kubernetes v0.0.0-master+$Format"),
+            None
+        );
     }
 }

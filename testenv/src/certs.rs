@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
 };
 
 use crate::Error;
@@ -30,8 +30,10 @@ pub(crate) struct Certs {
     pub ca_key: PathBuf,
     pub serving_cert: PathBuf,
     pub serving_key: PathBuf,
-    /// Service-account signing key (private; the apiserver derives the public key from it).
+    /// Service-account signing key.
     pub service_account_key: PathBuf,
+    /// Its public half, which the apiserver verifies tokens with.
+    pub service_account_public_key: PathBuf,
     pub ca_pem: String,
     pub admin_cert_pem: String,
     pub admin_key_pem: String,
@@ -85,6 +87,11 @@ impl Certs {
             serving_cert: write(dir, "apiserver.crt", &serving_cert.pem())?,
             serving_key: write(dir, "apiserver.key", &serving_key.serialize_pem())?,
             service_account_key: write(dir, "sa.key", &service_account_key.serialize_pem())?,
+            service_account_public_key: write(
+                dir,
+                "sa.pub",
+                &service_account_key.public_key_pem(),
+            )?,
             ca_pem,
             admin_cert_pem: admin_cert.pem(),
             admin_key_pem: admin_key.serialize_pem(),

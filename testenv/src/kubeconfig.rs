@@ -45,11 +45,11 @@ current-context: {CONTEXT}
 /// Builds a client from kubeconfig YAML, with a read timeout so that no request of the harness
 /// can hang a test.
 pub(crate) async fn client(yaml: &str) -> Result<kube::Client, Error> {
-    let kubeconfig =
-        Kubeconfig::from_yaml(yaml).map_err(|source| Error::Kubeconfig { source })?;
-    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .map_err(|source| Error::Kubeconfig { source })?;
+    let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|source| Error::Kubeconfig { source })?;
+    let mut config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .map_err(|source| Error::Kubeconfig { source })?;
     config.connect_timeout = Some(Duration::from_secs(5));
     kube::Client::try_from(config)
         .map_err(|source| Error::kube("failed to build the admin client", source))

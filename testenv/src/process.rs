@@ -26,22 +26,26 @@ pub(crate) struct Process {
     name: &'static str,
     program: PathBuf,
     args: Vec<OsString>,
+    env: Vec<(&'static str, String)>,
     log: PathBuf,
     child: Option<Child>,
 }
 
 impl Process {
-    /// Starts `program args`, appending stdout and stderr to `log`.
+    /// Starts `program args` with `env` added to the environment, appending stdout and
+    /// stderr to `log`.
     pub(crate) fn start(
         name: &'static str,
         program: &Path,
         args: Vec<OsString>,
+        env: Vec<(&'static str, String)>,
         log: PathBuf,
     ) -> Result<Self, Error> {
         let mut process = Self {
             name,
             program: program.to_path_buf(),
             args,
+            env,
             log,
             child: None,
         };
@@ -71,11 +75,15 @@ impl Process {
         let mut command = command(&self.program);
         command
             .args(&self.args)
+            .envs(self.env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(stderr));
         let child = spawn(command).map_err(|source| {
-            Error::io(format!("failed to start {}", self.program.display()), source)
+            Error::io(
+                format!("failed to start {}", self.program.display()),
+                source,
+            )
         })?;
         self.child = Some(child);
         Ok(())
