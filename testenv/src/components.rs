@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::Error;
 use crate::binaries::{kubernetes_minor_version, supports_flag};
 use crate::certs::Certs;
-use crate::health::{Check, etcd_healthy, says_ok, wait_ready};
+use crate::health::{Check, wait_ready};
 use crate::kubeconfig;
 use crate::process::Process;
 
@@ -101,12 +101,7 @@ pub(crate) async fn start_etcd(
         }
         let mut process = Process::start("etcd", binary, args, etcd_env(), dir.join("etcd.log"))?;
         let client = kubeconfig::health_client(&client_url)?;
-        let check = Check {
-            client: &client,
-            path: "/health",
-            healthy: etcd_healthy,
-        };
-        match wait_ready(&mut process, check, timeout).await {
+        match wait_ready(&mut process, Check::etcd(&client, &peer_url), timeout).await {
             Ok(()) => {
                 return Ok(Etcd {
                     process,
@@ -131,13 +126,13 @@ fn etcd_env() -> Vec<(&'static str, String)> {
 }
 
 /// Flags of kube-apiserver serving on `127.0.0.1:port`.
-pub(crate) fn apiserver_args(
-    binary: &Path,
+fn apiserver_args(
+    insecure_port: bool,
     dir: &Path,
     certs: &Certs,
     etcd_url: &str,
     port: u16,
-) -> Result<Vec<OsString>, Error> {
+) -> Vec<OsString> {
     let mut args = vec![
         flag("bind-address", "127.0.0.1"),
         flag("advertise-address", "127.0.0.1"),
@@ -167,10 +162,10 @@ pub(crate) fn apiserver_args(
         // which endpoint validation rejects (loopback), logging an error every 10 s.
         flag("endpoint-reconciler-type", "none"),
     ];
-    if has_insecure_port(kubernetes_minor_version(binary)?) {
+    if insecure_port {
         args.push(flag("insecure-port", 0));
     }
-    Ok(args)
+    args
 }
 
 /// Starts kube-apiserver and waits for `/readyz`; returns it with an admin client.
@@ -181,11 +176,12 @@ pub(crate) async fn start_apiserver(
     etcd_url: &str,
     timeout: Duration,
 ) -> Result<Apiserver, Error> {
+    let insecure_port = has_insecure_port(kubernetes_minor_version(binary)?);
     let mut attempt = 0;
     loop {
         attempt += 1;
         let port = free_port()?;
-        let args = apiserver_args(binary, dir, certs, etcd_url, port)?;
+        let args = apiserver_args(insecure_port, dir, certs, etcd_url, port);
         let log = dir.join("kube-apiserver.log");
         let mut process = Process::start("kube-apiserver", binary, args, Vec::new(), log)?;
         let kubeconfig = kubeconfig::render(
@@ -212,11 +208,7 @@ pub(crate) async fn start_apiserver(
 
 /// kube-apiserver's readiness check.
 pub(crate) fn readyz(client: &kube::Client) -> Check<'_> {
-    Check {
-        client,
-        path: "/readyz",
-        healthy: says_ok,
-    }
+    Check::kubernetes(client, "/readyz")
 }
 
 /// Starts kube-controller-manager against the admin kubeconfig and waits for `/healthz`.
@@ -254,11 +246,7 @@ pub(crate) async fn start_controller_manager(
         let log = dir.join("kube-controller-manager.log");
         let mut process = Process::start("kube-controller-manager", binary, args, Vec::new(), log)?;
         let client = kubeconfig::health_client(&format!("https://127.0.0.1:{port}"))?;
-        let check = Check {
-            client: &client,
-            path: "/healthz",
-            healthy: says_ok,
-        };
+        let check = Check::kubernetes(&client, "/healthz");
         match wait_ready(&mut process, check, timeout).await {
             Ok(()) => return Ok(process),
             Err(err) if err.is_port_conflict() && attempt < PORT_ATTEMPTS => process.stop(),

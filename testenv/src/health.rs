@@ -14,22 +14,53 @@ const MAX_DELAY: Duration = Duration::from_millis(500);
 
 /// What "healthy" means for one component.
 pub(crate) struct Check<'a> {
-    /// Client for the component's endpoint.
-    pub client: &'a kube::Client,
-    /// Path of the health endpoint, e.g. `/readyz`.
-    pub path: &'static str,
-    /// Whether a 2xx body means healthy.
-    pub healthy: fn(&str) -> bool,
+    client: &'a kube::Client,
+    path: &'static str,
+    /// Send `POST path` with body `{}` instead of `GET path`.
+    post: bool,
+    /// A 2xx body must contain this.
+    expect: &'a str,
 }
 
-/// Body check for Kubernetes components' `/readyz` and `/healthz`.
-pub(crate) fn says_ok(body: &str) -> bool {
-    body.trim() == "ok"
-}
+impl<'a> Check<'a> {
+    /// A Kubernetes component's `/readyz` or `/healthz`, which answers `ok`.
+    pub(crate) fn kubernetes(client: &'a kube::Client, path: &'static str) -> Self {
+        Self {
+            client,
+            path,
+            post: false,
+            expect: "ok",
+        }
+    }
 
-/// Body check for etcd's `/health`.
-pub(crate) fn etcd_healthy(body: &str) -> bool {
-    body.replace(' ', "").contains(r#""health":"true""#)
+    /// etcd's member list must name `peer_url`: this proves that the etcd answering is the
+    /// one just started, not another test's etcd that took the port first.
+    pub(crate) fn etcd(client: &'a kube::Client, peer_url: &'a str) -> Self {
+        Self {
+            client,
+            path: "/v3/cluster/member/list",
+            post: true,
+            expect: peer_url,
+        }
+    }
+
+    fn request(&self) -> Result<http::Request<Vec<u8>>, Error> {
+        let request = if self.post {
+            http::Request::post(self.path).body(b"{}".to_vec())
+        } else {
+            http::Request::get(self.path).body(Vec::new())
+        };
+        request.map_err(|err| {
+            Error::io(
+                "failed to build a health request",
+                std::io::Error::other(err),
+            )
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {}", if self.post { "POST" } else { "GET" }, self.path)
+    }
 }
 
 /// Polls `check` until it passes, `process` exits, or `timeout` passes. Errors quote the tail
@@ -50,20 +81,13 @@ pub(crate) async fn wait_ready(
                 log_tail: process.log_tail(),
             });
         }
-        let request = http::Request::get(check.path)
-            .body(Vec::new())
-            .map_err(|err| {
-                Error::io(
-                    "failed to build a health request",
-                    std::io::Error::other(err),
-                )
-            })?;
+        let request = check.request()?;
         let response = tokio::time::timeout(REQUEST_TIMEOUT, check.client.request_text(request));
         let last_check = match response.await {
-            Ok(Ok(body)) if (check.healthy)(&body) => return Ok(()),
-            Ok(Ok(body)) => format!("GET {} answered {body:?}", check.path),
-            Ok(Err(err)) => format!("GET {}: {err}", check.path),
-            Err(_) => format!("GET {} timed out", check.path),
+            Ok(Ok(body)) if body.contains(check.expect) => return Ok(()),
+            Ok(Ok(body)) => format!("{} answered {body:?}", check.describe()),
+            Ok(Err(err)) => format!("{}: {err}", check.describe()),
+            Err(_) => format!("{} timed out", check.describe()),
         };
         if Instant::now() + delay > deadline {
             return Err(Error::NotReady {

@@ -77,7 +77,8 @@ impl Default for Options {
     }
 }
 
-/// A running control plane. Dropping it stops its processes and deletes its directory.
+/// A running control plane. Dropping it stops its processes (SIGTERM, then SIGKILL after
+/// 3 s; about 1 s in practice, blocking the dropping thread) and deletes its directory.
 pub struct ControlPlane {
     // Stopped in this order by `Drop`: the controller manager first, so it does not log
     // connection errors about a vanished apiserver, then the apiserver, then its store.
@@ -110,7 +111,12 @@ impl ControlPlane {
         Self::start_with(Options::default()).await
     }
 
-    /// Starts a control plane as `options` say.
+    /// Starts a control plane as `options` say. Takes about 4 s (6 s with the controller
+    /// manager) on two cores.
+    ///
+    /// When a component fails to start, everything already started is stopped and the error
+    /// quotes the tail of the failing component's log; the directory with all logs is then
+    /// kept (the error names it) and must be removed by hand.
     pub async fn start_with(options: Options) -> Result<Self, Error> {
         install_crypto_provider();
         let binaries = match options.binaries {
@@ -208,8 +214,9 @@ impl ControlPlane {
         .collect()
     }
 
-    /// Stops the API server (SIGTERM, then SIGKILL after a few seconds), leaving etcd and the
+    /// Stops the API server (SIGTERM, then SIGKILL after 3 s), leaving etcd and the
     /// controller manager running, to test how clients cope with an unreachable cluster.
+    /// Blocks the calling thread until the process has exited.
     pub fn stop_apiserver(&mut self) {
         self.apiserver.stop();
     }

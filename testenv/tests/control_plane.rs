@@ -232,3 +232,48 @@ async fn required_controller_manager_without_binary_says_what_to_set() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn component_that_dies_is_reported_with_its_log() {
+    let real = Binaries::from_env().expect("binaries installed");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = dir.path().join("kube-apiserver");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"boom: cannot start\" >&2\nexit 3\n",
+    )
+    .expect("write");
+    let mut permissions = std::fs::metadata(&fake).expect("stat").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).expect("chmod");
+    let err = ControlPlane::start_with(Options {
+        binaries: Some(Binaries {
+            kube_apiserver: fake,
+            ..real
+        }),
+        ..Options::default()
+    })
+    .await
+    .expect_err("the fake apiserver exits");
+    let message = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::Exited {
+                component: "kube-apiserver",
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(message.contains("boom: cannot start"), "{message}");
+    assert!(message.contains("exit status: 3"), "{message}");
+    // A failed start keeps its logs for the post-mortem; this one was expected.
+    if let Error::Exited { log, .. } = &err {
+        let kept = log
+            .parent()
+            .expect("log is in the control plane's directory");
+        assert!(kept.join("etcd.log").exists());
+        std::fs::remove_dir_all(kept).expect("remove kept directory");
+    }
+}
