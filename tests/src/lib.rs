@@ -1,6 +1,13 @@
 //! Helpers shared by the end-to-end tests in `tests/tests/`.
 #![forbid(unsafe_code)]
 
+pub mod cluster;
+pub mod controller;
+pub mod operator;
+pub mod plugin;
+pub mod wait;
+pub mod webhook;
+
 use std::path::PathBuf;
 
 /// A workspace binary could not be found next to the test executable.

@@ -1,0 +1,54 @@
+//! Errors of a reconcile: each says what the controller was doing when it failed.
+
+use thiserror::Error;
+
+/// Why a reconcile failed; it is retried with backoff.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// An API call failed.
+    #[error("failed to {action}: {source}")]
+    Kube {
+        /// What was being done, e.g. "apply Karmada k-demo/demo".
+        action: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+    /// A watch cache has not been filled yet.
+    #[error(
+        "the watch of {0} has not synced yet; check that the controller may list and watch them"
+    )]
+    NotSynced(&'static str),
+    /// An object could not be turned into JSON (a bug, never the user's input).
+    #[error("failed to encode {what}: {source}")]
+    Encode {
+        /// The object.
+        what: String,
+        /// The encoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// Wraps an API error with what was being done.
+    pub fn kube(action: impl Into<String>, source: kube::Error) -> Self {
+        Self::Kube {
+            action: action.into(),
+            source,
+        }
+    }
+
+    /// Whether the error is the API server's 404.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Kube { source, .. } if is_status(source, 404))
+    }
+}
+
+/// Whether `error` is an API server response with HTTP status `code`.
+pub fn is_status(error: &kube::Error, code: u16) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == code)
+}
+
+/// Result of a reconcile step.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,142 @@
+//! One reconcile of an instance: hold the finalizer, apply what the instance needs (or carry out
+//! its deletion policy), observe, and write the status when it changed.
+//!
+//! Every step is idempotent and keyed by names derived from the instance name, so a controller
+//! stopped at any point and started again (or a second replica taking over) picks up where the
+//! objects are, and never makes a duplicate.
+
+mod apply;
+mod diff;
+mod observe;
+mod status_write;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use kube::runtime::controller::Action;
+use multicloud_api::{MulticloudInstance, Phase, names};
+
+use crate::context::Context;
+use crate::error::Error;
+use crate::finalizer::{self, Cleanup};
+use crate::members::AdminSecret;
+use crate::status::{self, MemberObservation, Observation, StorageObservation};
+
+/// Reconciles one instance.
+pub async fn reconcile(
+    instance: Arc<MulticloudInstance>,
+    ctx: Arc<Context>,
+) -> Result<Action, Error> {
+    let started = Instant::now();
+    let result = run(&instance, &ctx).await;
+    ctx.metrics.reconciled(result.is_ok(), started.elapsed());
+    if result.is_ok() {
+        ctx.failures.succeeded(instance.name());
+    }
+    result
+}
+
+/// Retries a failed reconcile with exponential backoff per instance.
+pub fn error_policy(instance: Arc<MulticloudInstance>, error: &Error, ctx: Arc<Context>) -> Action {
+    let delay = ctx.failures.failed(instance.name());
+    tracing::warn!(
+        instance = instance.name(),
+        error = %error,
+        retry_in = ?delay,
+        "reconcile failed"
+    );
+    Action::requeue(delay)
+}
+
+async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Error> {
+    ctx.caches_synced().await?;
+    if instance.metadata.deletion_timestamp.is_some() {
+        return delete(instance, ctx).await;
+    }
+    if !finalizer::is_held(instance) {
+        finalizer::hold(ctx, instance).await?;
+    }
+    let applied = apply::apply(ctx, instance).await?;
+    let karmada = applied.karmada.as_deref();
+    let storage = observe::storage(ctx, instance, karmada.is_some()).await;
+    let observation = Observation {
+        karmada,
+        storage,
+        members: ctx.members.observe(instance.name()),
+        blocker: applied.blocker,
+        deleting: None,
+    };
+    let derived = status::derive(instance, &observation, &now());
+    let running = derived.phase == Some(Phase::Running);
+    match (&derived.kubeconfig_secret_ref, running) {
+        (Some(secret), true) => ctx.members.refresh(
+            instance.name(),
+            AdminSecret {
+                namespace: secret.namespace.clone(),
+                name: secret.name.clone(),
+            },
+        ),
+        _ => ctx.members.forget(instance.name()),
+    }
+    let settled = running
+        && !matches!(observation.storage, StorageObservation::Unreachable(_))
+        && !matches!(observation.members, MemberObservation::Unreachable(_));
+    status_write::write(ctx, instance, derived).await?;
+    Ok(Action::requeue(if settled {
+        ctx.settings.resync_interval
+    } else {
+        ctx.settings.poll_interval
+    }))
+}
+
+/// Carries out the deletion policy, reporting `Deleting` until the finalizer can go.
+async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Error> {
+    if !finalizer::is_held(instance) {
+        return Ok(Action::await_change());
+    }
+    let name = instance.name();
+    ctx.members.forget(name);
+    match finalizer::clean_up(ctx, instance).await? {
+        Cleanup::Done => {
+            tracing::info!(instance = name, policy = %instance.spec.deletion_policy, "released");
+            finalizer::release(ctx, instance).await?;
+            ctx.recorder.forget(name);
+            Ok(Action::await_change())
+        }
+        Cleanup::Waiting(what) => {
+            let karmada = ctx.karmadas.get(
+                &kube::runtime::reflector::ObjectRef::new(&names::karmada(name))
+                    .within(&names::namespace(name)),
+            );
+            let observation = Observation {
+                karmada: karmada.as_deref(),
+                storage: StorageObservation::NotRequested,
+                members: MemberObservation::NotCounted,
+                blocker: None,
+                deleting: Some(what),
+            };
+            let mut derived = status::derive(instance, &observation, &now());
+            // What was last seen of the storage stays as it was while the instance goes away.
+            if let Some(previous) = instance
+                .status
+                .as_ref()
+                .and_then(|s| s.condition(status::STORAGE_READY))
+            {
+                for condition in &mut derived.conditions {
+                    if condition.type_ == status::STORAGE_READY {
+                        *condition = previous.clone();
+                    }
+                }
+            }
+            status_write::write(ctx, instance, derived).await?;
+            Ok(Action::requeue(ctx.settings.poll_interval))
+        }
+    }
+}
+
+/// The current time as Kubernetes writes it in conditions (RFC 3339, seconds).
+fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}

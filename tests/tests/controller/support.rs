@@ -1,0 +1,99 @@
+//! What the controller's end-to-end tests share beyond `multicloud_e2e`'s global cluster,
+//! controller process, stand-in operator CRDs and bounded waits: writing and reading instances
+//! and their status.
+
+use kube::api::{Api, PostParams};
+use multicloud_api::karmada::Karmada;
+use multicloud_api::{MulticloudInstance, MulticloudInstanceStatus, Phase};
+pub use multicloud_e2e::cluster::{
+    create_namespace, global_cluster, global_cluster_without_karmada,
+};
+pub use multicloud_e2e::controller::Controller;
+pub use multicloud_e2e::operator::{from_json, karmada_crd, report_ready};
+pub use multicloud_e2e::wait::eventually;
+use serde_json::{Value, json};
+
+/// An instance named `name` with `spec`, as a user would write it (no webhook has run).
+pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
+    from_json(json!({
+        "apiVersion": "multicloud.dev/v1alpha1",
+        "kind": "MulticloudInstance",
+        "metadata": {"name": name},
+        "spec": spec
+    }))
+}
+
+/// The body of `GET http://<address><path>` (HTTP/1.0, the controller's probe server).
+pub async fn http_get(address: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("probe port answers");
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request is sent");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("response is read");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+/// Creates `instance` in the global cluster.
+pub async fn create(client: &kube::Client, instance: &MulticloudInstance) {
+    Api::<MulticloudInstance>::all(client.clone())
+        .create(&PostParams::default(), instance)
+        .await
+        .expect("instance is created");
+}
+
+/// Waits for the Karmada CR of `instance` and returns it as JSON.
+pub async fn karmada_of(client: &kube::Client, instance: &str) -> serde_json::Value {
+    let api: Api<Karmada> =
+        Api::namespaced(client.clone(), &multicloud_api::names::namespace(instance));
+    let karmada = eventually(&format!("the Karmada CR of {instance}"), || async {
+        api.get_opt(instance)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "not created".to_owned())
+    })
+    .await;
+    serde_json::to_value(karmada).expect("encodes")
+}
+
+/// Waits until the status of `name` satisfies `check`, which says what is missing otherwise.
+pub async fn status_where(
+    client: &kube::Client,
+    name: &str,
+    what: &str,
+    check: impl Fn(&MulticloudInstanceStatus) -> Result<(), String>,
+) -> MulticloudInstance {
+    let api: Api<MulticloudInstance> = Api::all(client.clone());
+    eventually(&format!("{name}: {what}"), || async {
+        let found = api.get(name).await.map_err(|e| e.to_string())?;
+        let status = found.status.clone().unwrap_or_default();
+        check(&status).map_err(|why| format!("{why}; status: {status:?}"))?;
+        Ok(found)
+    })
+    .await
+}
+
+pub fn phase_is(phase: Phase) -> impl Fn(&MulticloudInstanceStatus) -> Result<(), String> {
+    move |status| match status.phase {
+        Some(current) if current == phase => Ok(()),
+        other => Err(format!("phase {other:?}, want {phase}")),
+    }
+}
+
+pub fn condition_message(status: &MulticloudInstanceStatus, type_: &str) -> String {
+    status
+        .condition(type_)
+        .map(|c| c.message.clone())
+        .unwrap_or_default()
+}
