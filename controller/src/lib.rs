@@ -16,6 +16,7 @@ pub mod reconcile;
 pub mod runner;
 pub mod server;
 pub mod status;
+pub mod watches;
 
 mod start;
 

@@ -79,6 +79,11 @@ impl MemberCounter {
             .map_or(MemberObservation::NotCounted, |e| e.observation.clone())
     }
 
+    /// How old a count may grow before a reconcile starts a new one.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     /// Starts a count of `instance` in the background unless a recent one exists or one runs.
     pub fn refresh(self: &Arc<Self>, instance: &str, secret: AdminSecret) {
         {

@@ -24,6 +24,7 @@ use crate::events::Recorder;
 use crate::members::MemberCounter;
 use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile};
+use crate::watches::retrying;
 
 /// How the reconciler runs.
 #[derive(Debug, Clone)]
@@ -79,11 +80,15 @@ pub async fn run(
         failures: Failures::default(),
     });
 
-    let controller = Controller::new(
+    let (instances, writer) = reflector::store();
+    let instance_events = watcher(
         Api::<MulticloudInstance>::all(client),
         watcher::Config::default(),
     )
-    .with_config(controller::Config::default().concurrency(options.concurrency));
+    .reflect(writer)
+    .applied_objects();
+    let controller = Controller::for_stream(retrying(instance_events, "instances"), instances)
+        .with_config(controller::Config::default().concurrency(options.concurrency));
     let instances = controller.store();
     let by_cluster =
         move |secret: Secret| instances_on(&instances, secret.metadata.name.as_deref());
@@ -130,10 +135,9 @@ where
 {
     let (store, writer) = reflector::store();
     let stream = watcher(api, watcher::Config::default().labels(label))
-        .default_backoff()
         .reflect(writer)
         .touched_objects();
-    (store, stream)
+    (store, retrying(stream, K::kind(&())))
 }
 
 /// The instance an object was made for, from its instance label.

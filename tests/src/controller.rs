@@ -8,6 +8,10 @@ use multicloud_testenv::ControlPlane;
 
 use crate::wait::eventually;
 
+mod metrics;
+
+pub use metrics::{Counters, http_get, scrape};
+
 /// Flags that make the controller react fast enough for a test: short polls and a short Lease.
 pub const FAST: &[&str] = &[
     "--poll-interval",
@@ -87,6 +91,11 @@ impl Controller {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// How the process ended, if it has.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// The address of `/metrics`, once the controller has logged it.

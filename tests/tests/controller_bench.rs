@@ -9,7 +9,6 @@
 #[path = "controller/support.rs"]
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Secret;
@@ -17,8 +16,9 @@ use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{INSTANCE_LABEL, SYSTEM_NAMESPACE};
 use multicloud_api::{MulticloudInstance, Phase};
+use multicloud_e2e::controller::scrape;
 use serde_json::json;
-use support::{Controller, from_json, global_cluster, http_get, instance};
+use support::{Controller, from_json, global_cluster, instance};
 
 const INSTANCES: usize = 500;
 /// Requeue of settled instances during the benchmark: every instance reconciles this often.
@@ -27,61 +27,6 @@ const RESYNC_SECONDS: u64 = 20;
 const WINDOW: Duration = Duration::from_secs(3 * RESYNC_SECONDS);
 /// Bound on each phase of the benchmark.
 const PHASE_LIMIT: Duration = Duration::from_secs(600);
-
-/// Counters scraped from `/metrics`.
-#[derive(Debug, Clone, Default)]
-struct Counters {
-    /// Requests by `METHOD/kind`.
-    requests: BTreeMap<String, f64>,
-    reconciles: f64,
-}
-
-impl Counters {
-    fn total(&self, kind: &str) -> f64 {
-        self.requests
-            .iter()
-            .filter(|(key, _)| key.ends_with(&format!("/{kind}")))
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    fn since(&self, earlier: &Counters) -> Counters {
-        Counters {
-            requests: self
-                .requests
-                .iter()
-                .map(|(key, n)| (key.clone(), n - earlier.requests.get(key).unwrap_or(&0.0)))
-                .collect(),
-            reconciles: self.reconciles - earlier.reconciles,
-        }
-    }
-}
-
-async fn scrape(address: &str) -> Counters {
-    let text = http_get(address, "/metrics").await;
-    let mut counters = Counters::default();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let Some((series, value)) = line.rsplit_once(' ') else {
-            continue;
-        };
-        let value: f64 = value.parse().unwrap_or_default();
-        let label = |name: &str| {
-            series
-                .split(&format!("{name}=\""))
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        if series.starts_with("multicloud_controller_api_requests_total{") {
-            let key = format!("{}/{}", label("method"), label("kind"));
-            *counters.requests.entry(key).or_default() += value;
-        } else if series.starts_with("multicloud_controller_reconciles_total{") {
-            counters.reconciles += value;
-        }
-    }
-    counters
-}
 
 /// Runs `task` for every instance name, 64 at a time, as a burst of clients would.
 async fn for_each_instance<F, Fut>(task: F)

@@ -83,7 +83,9 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
         && !matches!(observation.members, MemberObservation::Unreachable(_));
     status_write::write(ctx, instance, derived).await?;
     Ok(Action::requeue(if settled {
-        ctx.settings.resync_interval
+        // A running instance comes back at least once per member interval, so that the member
+        // count the safe-delete rule reads is never older than that.
+        ctx.settings.resync_interval.min(ctx.members.interval())
     } else {
         ctx.settings.poll_interval
     }))

@@ -8,7 +8,7 @@ use multicloud_api::{MulticloudInstance, MulticloudInstanceStatus, Phase};
 pub use multicloud_e2e::cluster::{
     create_namespace, global_cluster, global_cluster_without_karmada,
 };
-pub use multicloud_e2e::controller::Controller;
+pub use multicloud_e2e::controller::{Controller, http_get};
 pub use multicloud_e2e::operator::{from_json, karmada_crd, report_ready};
 pub use multicloud_e2e::wait::eventually;
 use serde_json::{Value, json};
@@ -21,28 +21,6 @@ pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
         "metadata": {"name": name},
         "spec": spec
     }))
-}
-
-/// The body of `GET http://<address><path>` (HTTP/1.0, the controller's probe server).
-pub async fn http_get(address: &str, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("probe port answers");
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("request is sent");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .expect("response is read");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default()
 }
 
 /// Creates `instance` in the global cluster.

@@ -1,0 +1,204 @@
+//! The command line: every command, its flags and their help text.
+//!
+//! Connection flags (`--kubeconfig`, `--context`, `--request-timeout`) are accepted before the
+//! command and after it. They are not clap "global" arguments because `cluster add` gives
+//! `--kubeconfig` and `--context` another meaning (the cluster being added), and a global
+//! argument would leak that value into the connection to the global cluster.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands::{
+    check::CheckArgs, cluster::ClusterArgs, completion::CompletionArgs, create::CreateArgs,
+    delete::DeleteArgs, describe::DescribeArgs, diagnose::DiagnoseArgs, get::GetArgs,
+    install::InstallArgs, install::UninstallArgs, kubeconfig::KubeconfigArgs, list::ListArgs,
+    version::VersionArgs,
+};
+use crate::duration::parse_duration;
+
+/// Create, inspect, diagnose and delete multicloud instances: Karmada control planes run by
+/// karmada-operator on a management cluster.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl multicloud",
+    bin_name = "kubectl multicloud",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Start with `kubectl multicloud check -f manifests/examples --clusters \
+                  manifests/examples/clusters.yaml`: it runs the admission rules with no cluster."
+)]
+pub struct Cli {
+    /// Which cluster to talk to (also accepted after the command).
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// Log what the plugin does on stderr (-v requests, -vv details, -vvv everything).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
+    pub verbose: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the admission rules on instance files, offline: no cluster needed.
+    Check(CheckArgs),
+    /// Create an instance.
+    Create(CreateArgs),
+    /// List instances.
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one instance.
+    Get(GetArgs),
+    /// Show an instance in detail: spec, status, conditions, component health and events.
+    Describe(DescribeArgs),
+    /// Delete instances.
+    #[command(visible_alias = "rm")]
+    Delete(DeleteArgs),
+    /// Walk an instance's install step by step and name the first failing step and its fix.
+    Diagnose(DiagnoseArgs),
+    /// Print or save an instance's admin kubeconfig.
+    Kubeconfig(KubeconfigArgs),
+    /// Register, list and remove management clusters.
+    Cluster(ClusterArgs),
+    /// Install the CRD, the webhook and the controller into the current cluster.
+    Install(InstallArgs),
+    /// Remove what `install` put into the current cluster.
+    Uninstall(UninstallArgs),
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
+    /// Print the plugin's version and, when reachable, the cluster's.
+    Version(VersionArgs),
+}
+
+/// How to reach the global cluster (where instances live).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Connection {
+    /// kubeconfig file; default `$KUBECONFIG`, then `~/.kube/config`, then in-cluster.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// kubeconfig context to use; default its current context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    #[command(flatten)]
+    pub timeout: RequestTimeout,
+}
+
+/// Time limit of a single request to an API server.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RequestTimeout {
+    /// Time limit of each request to an API server, e.g. 30s or 1m; 0 means no limit.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+}
+
+impl Connection {
+    /// These flags, completed by `outer` (given before the command) where unset here.
+    pub fn or(&self, outer: &Connection) -> Connection {
+        Connection {
+            kubeconfig: self.kubeconfig.clone().or_else(|| outer.kubeconfig.clone()),
+            context: self.context.clone().or_else(|| outer.context.clone()),
+            timeout: RequestTimeout {
+                request_timeout: self
+                    .timeout
+                    .request_timeout
+                    .or(outer.timeout.request_timeout),
+            },
+        }
+    }
+}
+
+/// Output formats (`-o`); each command accepts the ones that make sense for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns or text for people.
+    Table,
+    /// Like table, with more columns.
+    Wide,
+    /// JSON, for scripts.
+    Json,
+    /// YAML, for scripts and `kubectl apply`.
+    Yaml,
+    /// `kind/name` only, one per line.
+    Name,
+}
+
+/// A value parser accepting only `allowed` formats, so `--help` lists exactly those.
+pub fn formats(allowed: &'static [OutputFormat]) -> impl TypedValueParser<Value = OutputFormat> {
+    let names = allowed
+        .iter()
+        .filter_map(|f| f.to_possible_value())
+        .collect::<Vec<_>>();
+    PossibleValuesParser::new(names).map(|name| {
+        // The name was validated against the enum's own names just above.
+        OutputFormat::from_str(&name, false).unwrap_or(OutputFormat::Table)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn connection_flags_after_the_command_override_those_before() {
+        let cli = Cli::try_parse_from([
+            "kubectl-multicloud",
+            "--context",
+            "outer",
+            "--kubeconfig",
+            "a.yaml",
+            "list",
+            "--context",
+            "inner",
+        ])
+        .expect("parses");
+        let Command::List(list) = &cli.command else {
+            panic!("expected list, got {:?}", cli.command);
+        };
+        let merged = list.connection.or(&cli.connection);
+        assert_eq!(merged.context.as_deref(), Some("inner"));
+        assert_eq!(merged.kubeconfig, Some(PathBuf::from("a.yaml")));
+    }
+
+    #[test]
+    fn cluster_add_kubeconfig_names_the_new_cluster_not_the_global_one() {
+        let cli = Cli::try_parse_from([
+            "kubectl-multicloud",
+            "--kubeconfig",
+            "global.yaml",
+            "cluster",
+            "add",
+            "edge-1",
+            "--kubeconfig",
+            "edge.yaml",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.connection.kubeconfig,
+            Some(PathBuf::from("global.yaml"))
+        );
+    }
+
+    #[test]
+    fn output_format_outside_the_allowed_set_is_a_usage_error() {
+        let err = Cli::try_parse_from(["kubectl-multicloud", "diagnose", "demo", "-o", "name"])
+            .expect_err("name is not a diagnose format");
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+}

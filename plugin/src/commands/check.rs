@@ -1,0 +1,188 @@
+//! `check`: the admission rules, offline. Each instance in the files goes through the same
+//! `multicloud_api::rules::admit` the webhooks run, against the management clusters described in
+//! a clusters file, and the verdict, the reasons, the warnings and the object as it would be
+//! stored are shown. No cluster is contacted.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use multicloud_api::clusters::{ClusterCatalog, ClusterDirectory};
+use multicloud_api::rules::{Operation, Request, Violation, admit};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::{OutputFormat, formats};
+use crate::clusters::AssumeReady;
+use crate::context::Context;
+use crate::error::CmdError;
+use crate::input::{self, Document};
+use crate::output::{Output, object_value, to_json, to_yaml};
+
+/// Flags of `check`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when every instance is admitted, 1 when any is denied \
+                        or the input cannot be read."
+)]
+pub struct CheckArgs {
+    /// Instance files or directories (`-` reads stdin); YAML with any number of documents, or
+    /// JSON. Objects of other kinds are skipped.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR",
+        required = true
+    )]
+    pub files: Vec<PathBuf>,
+
+    /// The management clusters and their StorageClasses, as the webhook would see them (see
+    /// manifests/examples/clusters.yaml). Without it, every cluster an instance names is assumed
+    /// registered, with the StorageClass the instance needs.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = formats(&[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml]))]
+    pub output: OutputFormat,
+}
+
+/// The verdict on one instance.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// `file:line` of the instance.
+    pub source: String,
+    /// Instance name.
+    pub name: String,
+    /// Whether both webhooks admit it.
+    pub allowed: bool,
+    /// Why not.
+    pub violations: Vec<Violation>,
+    /// Warnings the API server would return.
+    pub warnings: Vec<String>,
+    /// The mutating webhook's JSON Patch.
+    pub patch: Value,
+    /// The object as it would be stored, when admitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<Value>,
+    #[serde(skip)]
+    original: Option<Value>,
+}
+
+/// Everything `check` found.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The clusters file, if one was given.
+    pub clusters: Option<String>,
+    /// One verdict per instance, in input order.
+    pub results: Vec<Verdict>,
+    /// Documents that are not instances, as `file:line kind`.
+    pub skipped: Vec<String>,
+}
+
+impl CheckArgs {
+    /// Runs the check.
+    pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
+        let catalog = match &self.clusters {
+            Some(path) => Some(load_catalog(path)?),
+            None => None,
+        };
+        let documents = input::load(&self.files, self.clusters.as_deref())?;
+        let report = check(documents, catalog.as_ref(), self.clusters.as_deref())?;
+        let denied = report.results.iter().any(|v| !v.allowed);
+        let text = match self.output {
+            OutputFormat::Json => to_json(&report)?,
+            OutputFormat::Yaml => to_yaml(&report)?,
+            _ => render(&report, catalog.as_ref(), ctx.stdout)?,
+        };
+        Ok(Output::text(text).with_status(!denied))
+    }
+}
+
+/// Reads a clusters file.
+pub fn load_catalog(path: &Path) -> Result<ClusterCatalog, CmdError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CmdError::io(format!("failed to read {}", path.display()), e))?;
+    serde_yaml::from_str(&text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(":{}:{}", l.line(), l.column()))
+            .unwrap_or_default();
+        CmdError::msg(format!(
+            "{}{at}: not a clusters file: {e}; see manifests/examples/clusters.yaml for the format",
+            path.display()
+        ))
+    })
+}
+
+/// Admits every instance of `documents` against `catalog` (or the assumption without one).
+pub fn check(
+    documents: Vec<Document>,
+    catalog: Option<&ClusterCatalog>,
+    clusters_file: Option<&Path>,
+) -> Result<Report, CmdError> {
+    let mut results = Vec::new();
+    let mut skipped = Vec::new();
+    for document in documents {
+        let (source, instance) = match document {
+            Document::Instance(source, instance) => (source, instance),
+            Document::Other(source, kind) => {
+                skipped.push(format!("{source} {kind}"));
+                continue;
+            }
+        };
+        let request = Request {
+            operation: Operation::Create,
+            object: Some(&instance),
+            old_object: None,
+        };
+        let assumed = AssumeReady(&instance);
+        let directory: &dyn ClusterDirectory = match catalog {
+            Some(catalog) => catalog,
+            None => &assumed,
+        };
+        let admission = admit(&request, directory)
+            .map_err(|e| CmdError::with_source(format!("{source}: the check itself failed"), e))?;
+        let decision = admission.decision;
+        let allowed = decision.allowed();
+        let patch = serde_json::to_value(&decision.patch)
+            .map_err(|e| CmdError::with_source("failed to render the patch", e))?;
+        let object = match admission.object.as_ref().filter(|_| allowed) {
+            Some(object) => Some(object_value(object)?),
+            None => None,
+        };
+        results.push(Verdict {
+            source: source.to_string(),
+            name: instance.name().to_owned(),
+            allowed,
+            violations: decision.violations,
+            warnings: decision.warnings,
+            patch,
+            object,
+            original: Some(object_value(&*instance)?),
+        });
+    }
+    if results.is_empty() {
+        return Err(CmdError::msg(format!(
+            "no MulticloudInstance found in the input{}",
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped: {})", skipped.join(", "))
+            }
+        )));
+    }
+    Ok(Report {
+        clusters: clusters_file.map(|p| p.display().to_string()),
+        results,
+        skipped,
+    })
+}
+
+mod render;
+
+use render::render;
+
+#[cfg(test)]
+mod tests;

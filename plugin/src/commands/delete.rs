@@ -1,0 +1,192 @@
+//! `delete NAME...`: asks for the name on a terminal, applies a deletion policy override, refuses
+//! while member clusters are joined, deletes, and with `--wait` follows the deletion.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use clap::Args;
+use kube::api::{DeleteParams, Patch, PatchParams};
+use multicloud_api::rules::{Operation, Request, validate};
+use multicloud_api::{DeletionPolicy, MulticloudInstance};
+
+use crate::cli::Connection;
+use crate::clusters::AssumeReady;
+use crate::context::Context;
+use crate::duration::{human_duration, parse_duration};
+use crate::error::{CmdError, report};
+use crate::instances;
+use crate::output::{Output, Status};
+use crate::wait;
+
+/// Flags of `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Instance names.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Keep the Karmada control plane (set deletionPolicy Retain first).
+    #[arg(long, conflicts_with = "delete_karmada")]
+    pub retain_karmada: bool,
+
+    /// Delete the Karmada control plane with the instance (set deletionPolicy Delete first).
+    #[arg(long)]
+    pub delete_karmada: bool,
+
+    /// Succeed for instances that do not exist.
+    #[arg(long)]
+    pub ignore_not_found: bool,
+
+    /// Wait until each instance is gone, showing what its deletion waits for.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits for each instance.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Duration,
+
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+impl DeleteArgs {
+    /// Deletes each instance; a failure for one is reported and the others are still deleted.
+    pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
+        let client = ctx.client().await?;
+        let mut output = Output::text("");
+        let mut failed = 0;
+        for name in &self.names {
+            match self.delete(ctx, &client, name).await {
+                Ok(Some(line)) => output.text.push_str(&line),
+                Ok(None) => {}
+                Err(err) if self.names.len() == 1 => return Err(err),
+                Err(err) => {
+                    failed += 1;
+                    ctx.flush_warnings();
+                    eprint!("{}", report(&err, ctx.stderr));
+                }
+            }
+        }
+        if failed > 0 {
+            output.status = Status::Problems;
+        }
+        Ok(output)
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Context,
+        client: &kube::Client,
+        name: &str,
+    ) -> Result<Option<String>, CmdError> {
+        let api = instances::api(client);
+        let instance = match instances::get(client, name).await {
+            Ok(instance) => instance,
+            Err(_) if self.ignore_not_found => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        refuse_with_members(&instance)?;
+        if ctx.interactive && !self.yes {
+            confirm(ctx, &instance, self.policy())?;
+        }
+        if let Some(policy) = self.policy()
+            && policy != instance.spec.deletion_policy
+        {
+            let patch = serde_json::json!({ "spec": { "deletionPolicy": policy } });
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(|e| {
+                    CmdError::kube(
+                        format!("failed to set deletionPolicy {policy} on `{name}`"),
+                        e,
+                    )
+                })?;
+        }
+        let params = DeleteParams::default();
+        api.delete(name, &params)
+            .await
+            .map_err(|e| CmdError::kube(format!("failed to delete instance `{name}`"), e))?;
+        if self.wait {
+            ctx.flush_warnings();
+            eprintln!(
+                "deleting {name}; waiting up to {}",
+                human_duration(self.timeout)
+            );
+            wait::until_deleted(ctx, client, name, self.timeout).await?;
+        }
+        Ok(Some(format!(
+            "{} deleted\n",
+            instances::resource_name(name)
+        )))
+    }
+
+    fn policy(&self) -> Option<DeletionPolicy> {
+        match (self.retain_karmada, self.delete_karmada) {
+            (true, _) => Some(DeletionPolicy::Retain),
+            (_, true) => Some(DeletionPolicy::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// The safe-delete rule, checked here first so the refusal comes before any question.
+pub fn refuse_with_members(instance: &MulticloudInstance) -> Result<(), CmdError> {
+    let request = Request {
+        operation: Operation::Delete,
+        object: None,
+        old_object: Some(instance),
+    };
+    let decision = validate(&request, &AssumeReady(instance));
+    if decision.allowed() {
+        return Ok(());
+    }
+    let members = instance.member_clusters();
+    Err(CmdError::Invalid {
+        headline: format!(
+            "instance `{}` has {members} member cluster{} joined; nothing was deleted:",
+            instance.name(),
+            if members == 1 { "" } else { "s" }
+        ),
+        reasons: decision
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    })
+}
+
+/// Asks the person at the terminal to type the instance's name.
+fn confirm(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+    policy: Option<DeletionPolicy>,
+) -> Result<(), CmdError> {
+    let name = instance.name();
+    let consequence = match policy.unwrap_or(instance.spec.deletion_policy) {
+        DeletionPolicy::Delete => "its Karmada control plane and etcd data are deleted with it",
+        DeletionPolicy::Retain => "its Karmada control plane is kept (deletionPolicy Retain)",
+    };
+    ctx.flush_warnings();
+    eprint!(
+        "Delete instance {name} (virtual cluster {})? {consequence}.\nType the instance name to \
+         confirm: ",
+        instance.expected_virtual_cluster()
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| CmdError::io("failed to read the confirmation", e))?;
+    if answer.trim() == name {
+        Ok(())
+    } else {
+        Err(CmdError::msg(format!(
+            "not confirmed (typed `{}`, expected `{name}`); nothing was deleted",
+            answer.trim()
+        )))
+    }
+}

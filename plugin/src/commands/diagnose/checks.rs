@@ -1,0 +1,255 @@
+//! The checks of `diagnose`, in install order, as a pure function of an [`Observation`].
+
+use multicloud_api::Phase;
+use multicloud_api::keys::SYSTEM_NAMESPACE;
+use multicloud_api::names::{self, KarmadaObjects};
+use serde::Serialize;
+
+use crate::observe::{Observation, Workload, karmada_crd_name};
+
+mod storage;
+
+use storage::{claims, storage_class};
+
+/// The verdict on one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Verdict {
+    /// As it should be.
+    Ok,
+    /// Not there yet; something before it is still in progress.
+    Waiting,
+    /// Broken.
+    Failed,
+}
+
+/// One step of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What is checked.
+    pub step: &'static str,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What was found.
+    pub detail: String,
+    /// Why it is not Ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub(super) fn ok(step: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            step,
+            verdict: Verdict::Ok,
+            detail: detail.into(),
+            cause: None,
+            fix: None,
+        }
+    }
+
+    pub(super) fn bad(
+        step: &'static str,
+        verdict: Verdict,
+        detail: impl Into<String>,
+        cause: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            step,
+            verdict,
+            detail: detail.into(),
+            cause: Some(cause.into()),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// Every check, in install order.
+pub fn checklist(observed: &Observation) -> Vec<Check> {
+    let instance = &observed.instance;
+    let name = instance.name();
+    let cluster = instance.spec.management_cluster.as_str();
+    let namespace = names::namespace(name);
+    let objects = KarmadaObjects::for_instance(&names::karmada(name));
+    let on = format!("on management cluster `{cluster}`");
+    let mut checks = Vec::new();
+
+    let management = match &observed.management {
+        Ok(management) => {
+            checks.push(Check::ok(
+                "management cluster reachable",
+                format!("`{cluster}` answers ({})", management.version),
+            ));
+            Some(management)
+        }
+        Err(why) => {
+            let fix = if cluster == multicloud_api::keys::LOCAL_CLUSTER {
+                "check that the global cluster's API server is up and that --kubeconfig/--context \
+                 point at it"
+                    .to_owned()
+            } else {
+                format!(
+                    "check that its API server is up and reachable from here and from the \
+                     cluster, and that the kubeconfig in Secret {SYSTEM_NAMESPACE}/{cluster} is \
+                     right; register it again with `kubectl multicloud cluster add {cluster} \
+                     --kubeconfig FILE`"
+                )
+            };
+            checks.push(Check::bad(
+                "management cluster reachable",
+                Verdict::Failed,
+                format!("`{cluster}` does not answer"),
+                why.clone(),
+                fix,
+            ));
+            None
+        }
+    };
+
+    checks.push(storage_class(
+        observed,
+        management.map(|m| &m.storage_classes),
+        &on,
+    ));
+    if let Some(management) = management {
+        checks.push(claims(observed, &management.claims, &namespace, &on));
+        checks.push(workload(
+            "etcd StatefulSet ready",
+            &objects.etcd_statefulset(),
+            &management.etcd,
+            &format!(
+                "kubectl -n {namespace} describe statefulset {} {on}",
+                objects.etcd_statefulset()
+            ),
+        ));
+        checks.push(workload(
+            "karmada apiserver Deployment available",
+            &objects.apiserver_deployment(),
+            &management.apiserver,
+            &format!(
+                "kubectl -n {namespace} describe deployment {} {on}",
+                objects.apiserver_deployment()
+            ),
+        ));
+    }
+    checks.push(karmada_condition(observed, &namespace, name));
+    checks.push(match &observed.karmada_crd {
+        Ok(true) => Check::ok("karmada-operator CRD present", karmada_crd_name()),
+        Ok(false) => Check::bad(
+            "karmada-operator CRD present",
+            Verdict::Failed,
+            format!("{} is missing", karmada_crd_name()),
+            "karmada-operator is not installed in the global cluster, so nobody turns the Karmada \
+             CR into a control plane",
+            "install karmada-operator (https://karmada.io/docs/installation/install-karmada-operator), \
+             e.g. `helm install karmada-operator karmada-charts/karmada-operator -n karmada-system \
+             --create-namespace`",
+        ),
+        Err(why) => Check::bad(
+            "karmada-operator CRD present",
+            Verdict::Failed,
+            "cannot be read",
+            why.clone(),
+            "check that you may read CustomResourceDefinitions in the global cluster",
+        ),
+    });
+    checks
+}
+
+fn workload(
+    step: &'static str,
+    name: &str,
+    part: &Result<Option<Workload>, String>,
+    describe: &str,
+) -> Check {
+    match part {
+        Err(why) => Check::bad(
+            step,
+            Verdict::Failed,
+            "cannot be read",
+            why.clone(),
+            "check that you may read it there",
+        ),
+        Ok(None) => Check::bad(
+            step,
+            Verdict::Waiting,
+            format!("{name} not created yet"),
+            format!("{name} does not exist yet"),
+            "karmada-operator creates it once the earlier steps are done; see the Karmada CR step",
+        ),
+        Ok(Some(w)) if w.up => Check::ok(step, format!("{name} {}/{} ready", w.ready, w.desired)),
+        Ok(Some(w)) => Check::bad(
+            step,
+            Verdict::Failed,
+            format!("{name} {}/{} ready", w.ready, w.desired),
+            w.message.clone().unwrap_or_else(|| {
+                format!("{name} has {} of {} replicas ready", w.ready, w.desired)
+            }),
+            format!("look at its pods' events and logs: {describe}"),
+        ),
+    }
+}
+
+fn karmada_condition(observed: &Observation, namespace: &str, name: &str) -> Check {
+    const STEP: &str = "Karmada CR ready";
+    let instance_ready = observed
+        .instance
+        .status
+        .as_ref()
+        .and_then(|s| s.condition("Ready"))
+        .map(|c| format!("{}: {}", c.reason, c.message));
+    match &observed.karmada {
+        Err(why) => Check::bad(
+            STEP,
+            Verdict::Failed,
+            "cannot be read",
+            why.clone(),
+            "check that you may read karmadas.operator.karmada.io",
+        ),
+        Ok(None) => Check::bad(
+            STEP,
+            if observed.karmada_crd == Ok(false) {
+                Verdict::Failed
+            } else {
+                Verdict::Waiting
+            },
+            format!("{namespace}/{name} not created"),
+            instance_ready.unwrap_or_else(|| "the controller has not created it".to_owned()),
+            format!(
+                "check that multicloud-controller runs: `kubectl -n {SYSTEM_NAMESPACE} logs deploy/multicloud-controller`"
+            ),
+        ),
+        Ok(Some(karmada)) => match karmada.status.as_ref().and_then(|s| s.ready()) {
+            Some(ready) if ready.status == "True" => {
+                Check::ok(STEP, format!("{}: {}", ready.reason, ready.message))
+            }
+            Some(ready) => {
+                let failed = matches!(ready.reason.as_str(), "Failed" | "ValidationError")
+                    || observed.instance.status.as_ref().and_then(|s| s.phase)
+                        == Some(Phase::Failed);
+                Check::bad(
+                    STEP,
+                    if failed {
+                        Verdict::Failed
+                    } else {
+                        Verdict::Waiting
+                    },
+                    format!("Ready={} {}", ready.status, ready.reason),
+                    ready.message.clone(),
+                    "see karmada-operator's logs in the global cluster: `kubectl -n karmada-system logs deploy/karmada-operator`",
+                )
+            }
+            None => Check::bad(
+                STEP,
+                Verdict::Waiting,
+                "no condition yet",
+                "karmada-operator has not reported on the Karmada CR",
+                "check that karmada-operator runs in the global cluster: `kubectl -n karmada-system get pods`",
+            ),
+        },
+    }
+}

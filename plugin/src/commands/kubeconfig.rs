@@ -1,0 +1,203 @@
+//! `kubeconfig NAME`: the instance's admin kubeconfig, from the Secret its status names, printed
+//! or written to a file only its owner can read.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use k8s_openapi::api::core::v1::Secret;
+use kube::Client;
+use kube::api::Api;
+use multicloud_api::keys::{KUBECONFIG_KEY, LOCAL_CLUSTER};
+use multicloud_api::names::KarmadaObjects;
+use multicloud_api::{MulticloudInstance, ObjectRef};
+
+use crate::cli::Connection;
+use crate::clusters::management_client;
+use crate::context::Context;
+use crate::error::CmdError;
+use crate::instances;
+use crate::output::Output;
+
+/// Flags of `kubeconfig`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  kubectl multicloud kubeconfig demo -f demo.kubeconfig && \
+                        kubectl --kubeconfig demo.kubeconfig get clusters"
+)]
+pub struct KubeconfigArgs {
+    /// Instance name.
+    pub name: String,
+
+    /// Write it to FILE (mode 0600) instead of printing it.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Replace the API server address in it, e.g. with one reachable from outside the cluster.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+impl KubeconfigArgs {
+    /// Exports.
+    pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
+        let client = ctx.client().await?;
+        let instance = instances::get(&client, &self.name).await?;
+        let reference = secret_ref(&instance)?;
+        let secret = find_secret(ctx, &client, &instance, &reference).await?;
+        let mut text = kubeconfig_text(&secret, &reference)?;
+        if let Some(server) = &self.server {
+            text = with_server(&text, server)?;
+        }
+        match &self.file {
+            None => Ok(Output::text(text)),
+            Some(path) => {
+                write_private(path, &text)?;
+                Ok(Output::text(format!(
+                    "wrote the admin kubeconfig of {} to {}\n",
+                    self.name,
+                    path.display()
+                )))
+            }
+        }
+    }
+}
+
+fn secret_ref(instance: &MulticloudInstance) -> Result<ObjectRef, CmdError> {
+    let status = instance.status.clone().unwrap_or_default();
+    status.kubeconfig_secret_ref.ok_or_else(|| {
+        let phase = status
+            .phase
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "Pending".into());
+        CmdError::msg(format!(
+            "instance `{}` has no admin kubeconfig yet (phase {phase}): karmada-operator writes \
+             it when the control plane is installed; wait with `kubectl multicloud describe {}`",
+            instance.name(),
+            instance.name()
+        ))
+    })
+}
+
+/// The Secret, from the global cluster or, for a remote management cluster, from there.
+async fn find_secret(
+    ctx: &Context,
+    global: &Client,
+    instance: &MulticloudInstance,
+    reference: &ObjectRef,
+) -> Result<Secret, CmdError> {
+    let what = format!("Secret {}/{}", reference.namespace, reference.name);
+    let read = |client: Client| {
+        let what = what.clone();
+        async move {
+            Api::<Secret>::namespaced(client, &reference.namespace)
+                .get_opt(&reference.name)
+                .await
+                .map_err(|e| CmdError::kube(format!("failed to read {what}"), e))
+        }
+    };
+    if let Some(secret) = read(global.clone()).await? {
+        return Ok(secret);
+    }
+    let cluster = &instance.spec.management_cluster;
+    if cluster != LOCAL_CLUSTER {
+        let management = management_client(ctx, global, cluster).await?;
+        if let Some(secret) = read(management).await? {
+            return Ok(secret);
+        }
+    }
+    Err(CmdError::msg(format!(
+        "{what}, named by the status of instance `{}`, does not exist",
+        instance.name()
+    )))
+}
+
+fn kubeconfig_text(secret: &Secret, reference: &ObjectRef) -> Result<String, CmdError> {
+    let data = secret.data.clone().unwrap_or_default();
+    let bytes = [KarmadaObjects::ADMIN_KUBECONFIG_KEY, KUBECONFIG_KEY]
+        .iter()
+        .find_map(|key| data.get(*key))
+        .or_else(|| (data.len() == 1).then(|| data.values().next()).flatten())
+        .ok_or_else(|| {
+            CmdError::msg(format!(
+                "Secret {}/{} has no `{}` key",
+                reference.namespace,
+                reference.name,
+                KarmadaObjects::ADMIN_KUBECONFIG_KEY
+            ))
+        })?;
+    String::from_utf8(bytes.0.clone())
+        .map_err(|e| CmdError::with_source("the admin kubeconfig is not text", e))
+}
+
+/// The kubeconfig with every cluster's server set to `server`.
+fn with_server(text: &str, server: &str) -> Result<String, CmdError> {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(text)
+        .map_err(|e| CmdError::with_source("the admin kubeconfig is not YAML", e))?;
+    if let Some(clusters) = value.get_mut("clusters").and_then(|c| c.as_sequence_mut()) {
+        for cluster in clusters {
+            if let Some(cluster) = cluster.get_mut("cluster").and_then(|c| c.as_mapping_mut()) {
+                cluster.insert("server".into(), server.into());
+            }
+        }
+    }
+    serde_yaml::to_string(&value).map_err(|e| CmdError::with_source("failed to render YAML", e))
+}
+
+/// Writes `text` to `path`, readable and writable by its owner only (it holds credentials).
+pub fn write_private(path: &Path, text: &str) -> Result<(), CmdError> {
+    use std::io::Write as _;
+    let context = || format!("failed to write {}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path).map_err(|e| CmdError::io(context(), e))?;
+        // An existing file keeps its mode on open; tighten it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| CmdError::io(context(), e))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| CmdError::io(context(), e))
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path).map_err(|e| CmdError::io(context(), e))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| CmdError::io(context(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_kubeconfig_is_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.yaml");
+        std::fs::write(&path, "old").expect("write");
+        write_private(&path, "new").expect("writes");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn server_can_be_replaced() {
+        let text = "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: https://in.cluster:5443\n";
+        let replaced = with_server(text, "https://1.2.3.4:30443").expect("rewrites");
+        assert!(
+            replaced.contains("server: https://1.2.3.4:30443"),
+            "{replaced}"
+        );
+        assert!(!replaced.contains("in.cluster"));
+    }
+}

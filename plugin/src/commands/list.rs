@@ -1,0 +1,219 @@
+//! `list` / `ls`: instances as a kubectl-style table, JSON, YAML or names.
+
+use clap::Args;
+use k8s_openapi::jiff::Timestamp;
+use multicloud_api::rules::assess_availability;
+use multicloud_api::{MulticloudInstance, Phase, StorageType};
+
+use crate::cli::{Connection, OutputFormat, formats};
+use crate::context::Context;
+use crate::duration::{age, human_age};
+use crate::error::CmdError;
+use crate::instances;
+use crate::output::{Output, list_value, object_value, to_json, to_yaml};
+use crate::style::{Paint, Style};
+use crate::table::{Cell, Table};
+
+/// Every output format of `list` and `get`.
+pub const LIST_FORMATS: &[OutputFormat] = &[
+    OutputFormat::Table,
+    OutputFormat::Wide,
+    OutputFormat::Json,
+    OutputFormat::Yaml,
+    OutputFormat::Name,
+];
+
+/// Flags of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show only instances whose name, virtual cluster or display name contains this text.
+    #[arg(value_name = "SEARCH")]
+    pub search: Option<String>,
+
+    /// Label selector, e.g. `team=payments` or `env in (prod,staging)`.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = formats(LIST_FORMATS))]
+    pub output: OutputFormat,
+
+    /// Leave out the header line of tables.
+    #[arg(long)]
+    pub no_headers: bool,
+
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+impl ListArgs {
+    /// Lists.
+    pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
+        let client = ctx.client().await?;
+        let mut items = instances::list(&client, self.selector.as_deref()).await?;
+        if let Some(search) = &self.search {
+            items.retain(|i| matches(i, search));
+        }
+        if items.is_empty() && matches!(self.output, OutputFormat::Table | OutputFormat::Wide) {
+            let what = match (&self.search, &self.selector) {
+                (None, None) => String::new(),
+                _ => " matching".to_owned(),
+            };
+            return Ok(Output::text(format!(
+                "No{what} instances found; create one with `kubectl multicloud create NAME`.\n"
+            )));
+        }
+        render(
+            &items,
+            self.output,
+            !self.no_headers,
+            ctx.stdout,
+            Timestamp::now(),
+        )
+        .map(Output::text)
+    }
+}
+
+/// Whether `search` occurs (ignoring case) in the name, virtual cluster or display name.
+pub fn matches(instance: &MulticloudInstance, search: &str) -> bool {
+    let search = search.to_lowercase();
+    [
+        Some(instance.name()),
+        instance.spec.virtual_cluster_name.as_deref(),
+        instance.spec.display_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| text.to_lowercase().contains(&search))
+}
+
+/// Instances in `format`; `now` dates the AGE column.
+pub fn render(
+    items: &[MulticloudInstance],
+    format: OutputFormat,
+    headers: bool,
+    style: Style,
+    now: Timestamp,
+) -> Result<String, CmdError> {
+    match format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let values = items
+                .iter()
+                .map(object_value)
+                .collect::<Result<Vec<_>, _>>()?;
+            let value = list_value(values);
+            if format == OutputFormat::Json {
+                to_json(&value)
+            } else {
+                to_yaml(&value)
+            }
+        }
+        OutputFormat::Name => Ok(items
+            .iter()
+            .map(|i| instances::resource_name(i.name()) + "\n")
+            .collect()),
+        OutputFormat::Table | OutputFormat::Wide => {
+            Ok(table(items, format == OutputFormat::Wide, now).render(style, headers))
+        }
+    }
+}
+
+fn table(items: &[MulticloudInstance], wide: bool, now: Timestamp) -> Table {
+    let mut headers = vec![
+        "name",
+        "virtual cluster",
+        "management cluster",
+        "storage",
+        "ha",
+        "phase",
+        "members",
+        "version",
+        "age",
+    ];
+    if wide {
+        headers.extend([
+            "replicas",
+            "storage class",
+            "deletion policy",
+            "ready",
+            "display name",
+        ]);
+    }
+    let mut table = Table::new(headers);
+    for instance in items {
+        let spec = &instance.spec;
+        let status = instance.status.clone().unwrap_or_default();
+        let ha = match &instance.status {
+            Some(status) => status.high_availability,
+            None => assess_availability(spec).high_availability,
+        };
+        let phase = status.phase;
+        let paint = match phase {
+            Some(Phase::Running) => Some(Paint::Good),
+            Some(Phase::Failed) => Some(Paint::Bad),
+            Some(Phase::Deleting) | Some(Phase::Pending) | Some(Phase::Provisioning) => {
+                Some(Paint::Warn)
+            }
+            None => None,
+        };
+        let age = instance
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .and_then(|t| age(now, t.0))
+            .map(human_age)
+            .unwrap_or_default();
+        let version = status
+            .karmada
+            .as_ref()
+            .and_then(|k| k.version.clone())
+            .unwrap_or_else(|| spec.karmada.version.clone());
+        let mut row: Vec<Cell> = vec![
+            instance.name().into(),
+            spec.virtual_cluster_name.clone().unwrap_or_default().into(),
+            spec.management_cluster.clone().into(),
+            storage(spec.etcd.storage.type_).into(),
+            ha.to_string().into(),
+            Cell::painted(phase.map(|p| p.to_string()).unwrap_or_default(), paint),
+            status.member_clusters.to_string().into(),
+            version.into(),
+            age.into(),
+        ];
+        if wide {
+            let class = match spec.etcd.storage.type_ {
+                StorageType::PersistentVolumeClaim => spec
+                    .etcd
+                    .storage
+                    .class_name()
+                    .unwrap_or("(default)")
+                    .to_owned(),
+                _ => String::new(),
+            };
+            let ready = status
+                .condition("Ready")
+                .map(|c| c.reason.clone())
+                .unwrap_or_default();
+            row.extend([
+                spec.etcd.replicas.to_string().into(),
+                class.into(),
+                spec.deletion_policy.to_string().into(),
+                ready.into(),
+                spec.display_name.clone().unwrap_or_default().into(),
+            ]);
+        }
+        table.row(row);
+    }
+    table
+}
+
+/// Short storage type names for the table.
+fn storage(kind: StorageType) -> &'static str {
+    match kind {
+        StorageType::PersistentVolumeClaim => "PVC",
+        StorageType::HostPath => "HostPath",
+        StorageType::EmptyDir => "EmptyDir",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+use multicloud_api::{Phase, StorageType};
+
+use super::*;
+use crate::fixtures::{self, instance, now, phase, replicas, storage};
+
+fn items() -> Vec<MulticloudInstance> {
+    let mut demo = phase(
+        replicas(instance("demo", 300), 3),
+        Phase::Running,
+        "Running",
+        "ok",
+    );
+    if let Some(status) = demo.status.as_mut() {
+        status.member_clusters = 2;
+    }
+    let lab = storage(instance("lab", 45), StorageType::HostPath);
+    vec![demo, lab]
+}
+
+#[test]
+fn table_has_the_kubectl_columns_and_ages() {
+    let text = render(&items(), OutputFormat::Table, true, Style::plain(), now()).expect("renders");
+    assert_eq!(
+        text,
+        "NAME   VIRTUAL CLUSTER   MANAGEMENT CLUSTER   STORAGE    HA      PHASE     MEMBERS   VERSION   AGE\n\
+         demo   k-demo            local                PVC        true    Running   2         v1.13.0   5m\n\
+         lab    k-lab             local                HostPath   false   <none>    0         v1.13.0   45s\n"
+    );
+}
+
+#[test]
+fn wide_adds_replicas_class_policy_ready_and_display_name() {
+    let mut items = items();
+    items[0].spec.display_name = Some("Demo".into());
+    let text = render(&items, OutputFormat::Wide, true, Style::plain(), now()).expect("renders");
+    let header = text.lines().next().expect("header");
+    assert!(
+        header
+            .ends_with("AGE   REPLICAS   STORAGE CLASS   DELETION POLICY   READY     DISPLAY NAME"),
+        "{header}"
+    );
+    let demo = text.lines().nth(1).expect("row");
+    assert!(
+        demo.ends_with("3          (default)       Delete            Running   Demo"),
+        "{demo}"
+    );
+}
+
+#[test]
+fn headers_can_be_left_out() {
+    let text =
+        render(&items(), OutputFormat::Table, false, Style::plain(), now()).expect("renders");
+    assert!(text.starts_with("demo "), "{text}");
+}
+
+#[test]
+fn names_are_kind_dot_group_slash_name() {
+    let text = render(&items(), OutputFormat::Name, true, Style::plain(), now()).expect("renders");
+    assert_eq!(
+        text,
+        "multicloudinstance.multicloud.dev/demo\nmulticloudinstance.multicloud.dev/lab\n"
+    );
+}
+
+#[test]
+fn json_is_a_v1_list_of_the_objects() {
+    let text = render(&items(), OutputFormat::Json, true, Style::plain(), now()).expect("renders");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(value["kind"], "List");
+    assert_eq!(value["items"][0]["metadata"]["name"], "demo");
+    assert_eq!(value["items"][0]["status"]["memberClusters"], 2);
+    assert_eq!(
+        value["items"][1]["spec"]["etcd"]["storage"]["type"],
+        "HostPath"
+    );
+}
+
+#[test]
+fn yaml_lists_parse_back() {
+    let text = render(&items(), OutputFormat::Yaml, true, Style::plain(), now()).expect("renders");
+    let value: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+    assert_eq!(value["items"][1]["metadata"]["name"], "lab");
+}
+
+#[test]
+fn search_matches_name_virtual_cluster_and_display_name_ignoring_case() {
+    let mut demo = fixtures::instance("payments-prod", 1);
+    demo.spec.display_name = Some("Team Payments".into());
+    assert!(matches(&demo, "prod"));
+    assert!(matches(&demo, "k-pay"));
+    assert!(matches(&demo, "TEAM"));
+    assert!(!matches(&demo, "staging"));
+}

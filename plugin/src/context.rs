@@ -1,0 +1,161 @@
+//! What every command gets: the connection to the global cluster (made once, on first use),
+//! clients for management clusters, the warnings the API servers sent, and how to style output.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use tokio::sync::OnceCell;
+
+use crate::cli::Connection;
+use crate::error::CmdError;
+use crate::style::{Paint, Style};
+use crate::warnings::Warnings;
+
+/// Time limit of each request to a management cluster when `--request-timeout` is not given:
+/// an unreachable cluster must not make `describe` or `diagnose` hang.
+pub const MANAGEMENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Shared state of one run of the plugin.
+pub struct Context {
+    connection: Connection,
+    client: OnceCell<Client>,
+    /// Warnings from every API server response, printed on stderr.
+    pub warnings: Warnings,
+    /// Styling of stdout.
+    pub stdout: Style,
+    /// Styling of stderr.
+    pub stderr: Style,
+    /// Whether a person is at a terminal (stdin and stderr), so the plugin may ask questions
+    /// and redraw progress lines.
+    pub interactive: bool,
+}
+
+impl Context {
+    /// A context for the streams of this process.
+    pub fn new(connection: Connection) -> Self {
+        Self {
+            connection,
+            client: OnceCell::new(),
+            warnings: Warnings::default(),
+            stdout: Style::detect(&std::io::stdout()),
+            stderr: Style::detect(&std::io::stderr()),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Prints the API servers' warnings received so far on stderr, as kubectl does.
+    pub fn flush_warnings(&self) {
+        for warning in self.warnings.take() {
+            eprintln!("{} {warning}", self.stderr.paint(Paint::Warn, "Warning:"));
+        }
+    }
+
+    /// The client of the global cluster.
+    pub async fn client(&self) -> Result<Client, CmdError> {
+        self.client
+            .get_or_try_init(|| async {
+                let config = global_config(&self.connection).await?;
+                self.client_for(config, self.connection.timeout.request_timeout)
+            })
+            .await
+            .cloned()
+    }
+
+    /// A client for `config`, with the request timeout applied and warnings collected.
+    pub fn client_for(
+        &self,
+        mut config: Config,
+        timeout: Option<Duration>,
+    ) -> Result<Client, CmdError> {
+        if let Some(timeout) = timeout {
+            let limit = (!timeout.is_zero()).then_some(timeout);
+            config.connect_timeout = limit;
+            config.read_timeout = limit;
+            config.write_timeout = limit;
+        }
+        let server = config.cluster_url.to_string();
+        let builder = kube::client::ClientBuilder::try_from(config)
+            .map_err(|e| CmdError::kube(format!("failed to set up a client for {server}"), e))?;
+        Ok(builder.with_layer(&self.warnings.layer()).build())
+    }
+
+    /// A client for a kubeconfig given as text (a management cluster's Secret), using its
+    /// current context.
+    pub async fn client_from_kubeconfig(&self, text: &str, what: &str) -> Result<Client, CmdError> {
+        let kubeconfig = Kubeconfig::from_yaml(text).map_err(|e| {
+            CmdError::with_source(format!("the kubeconfig of {what} cannot be read"), e)
+        })?;
+        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .map_err(|e| {
+                CmdError::with_source(format!("the kubeconfig of {what} cannot be used"), e)
+            })?;
+        let timeout = self
+            .connection
+            .timeout
+            .request_timeout
+            .unwrap_or(MANAGEMENT_REQUEST_TIMEOUT);
+        self.client_for(config, Some(timeout))
+    }
+}
+
+/// The configuration of the global cluster from the connection flags, as kubectl finds it.
+async fn global_config(connection: &Connection) -> Result<Config, CmdError> {
+    if connection.kubeconfig.is_none() && connection.context.is_none() {
+        return Config::infer().await.map_err(|e| {
+            CmdError::with_source(
+                "no cluster configured: no usable kubeconfig ($KUBECONFIG, ~/.kube/config) and \
+                 not running in a cluster; pass --kubeconfig FILE",
+                e,
+            )
+        });
+    }
+    let kubeconfig = match &connection.kubeconfig {
+        Some(path) => read_kubeconfig(path)?,
+        None => Kubeconfig::read()
+            .map_err(|e| CmdError::with_source("failed to read the kubeconfig", e))?,
+    };
+    config_for_context(kubeconfig, connection.context.as_deref(), "the kubeconfig").await
+}
+
+/// Reads a kubeconfig file, naming it in the error.
+pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, CmdError> {
+    Kubeconfig::read_from(path).map_err(|e| {
+        CmdError::with_source(format!("failed to read kubeconfig {}", path.display()), e)
+    })
+}
+
+/// The configuration of `context` (or the current one) in `kubeconfig`.
+pub async fn config_for_context(
+    kubeconfig: Kubeconfig,
+    context: Option<&str>,
+    what: &str,
+) -> Result<Config, CmdError> {
+    if let Some(context) = context
+        && !kubeconfig.contexts.iter().any(|c| c.name == context)
+    {
+        let known = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>();
+        return Err(CmdError::msg(format!(
+            "context `{context}` is not in {what} (it has: {})",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    let options = KubeConfigOptions {
+        context: context.map(str::to_owned),
+        ..KubeConfigOptions::default()
+    };
+    Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| CmdError::with_source(format!("{what} cannot be used"), e))
+}

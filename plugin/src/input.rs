@@ -1,0 +1,243 @@
+//! Reading instances from files: YAML (several documents per file) or JSON (one or more values),
+//! single objects or `List`s, from files, directories (their `.yaml`, `.yml` and `.json` files,
+//! not recursively, as `kubectl apply -f DIR`) or stdin (`-`). Errors name the file and line.
+
+use std::path::{Path, PathBuf};
+
+use multicloud_api::MulticloudInstance;
+use serde_json::Value;
+
+use crate::error::CmdError;
+
+/// Where a document came from: `file:line` of its first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file as given (or `<stdin>`).
+    pub file: String,
+    /// 1-based line where the document starts.
+    pub line: usize,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One document of the input.
+#[derive(Debug, Clone)]
+pub enum Document {
+    /// A `MulticloudInstance`.
+    Instance(Source, Box<MulticloudInstance>),
+    /// Any other object, which the caller may skip; its kind.
+    Other(Source, String),
+}
+
+/// Every document of every path, in order; directories are read in name order. Files equal to
+/// `skip` (the clusters file when it sits among the instances) are left out.
+pub fn load(paths: &[PathBuf], skip: Option<&Path>) -> Result<Vec<Document>, CmdError> {
+    let skip = skip.and_then(|p| p.canonicalize().ok());
+    let mut documents = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let text = std::io::read_to_string(std::io::stdin())
+                .map_err(|e| CmdError::io("failed to read stdin", e))?;
+            documents.extend(parse("<stdin>", &text)?);
+            continue;
+        }
+        for file in files_of(path)? {
+            if skip.is_some() && file.canonicalize().ok() == skip {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CmdError::io(format!("failed to read {}", file.display()), e))?;
+            documents.extend(parse(&file.display().to_string(), &text)?);
+        }
+    }
+    Ok(documents)
+}
+
+fn files_of(path: &Path) -> Result<Vec<PathBuf>, CmdError> {
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| CmdError::io(format!("failed to read {}", path.display()), e))?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| CmdError::io(format!("failed to list {}", path.display()), e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| CmdError::io(format!("failed to list {}", path.display()), e))?;
+        let file = entry.path();
+        let manifest = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
+        if manifest && file.is_file() {
+            files.push(file);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(CmdError::msg(format!(
+            "{} holds no .yaml, .yml or .json file",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// The documents of one file's text.
+pub fn parse(file: &str, text: &str) -> Result<Vec<Document>, CmdError> {
+    let looks_json = file.ends_with(".json") || text.trim_start().starts_with('{');
+    let values = if looks_json {
+        json_values(file, text)?
+    } else {
+        yaml_values(file, text)?
+    };
+    let mut documents = Vec::new();
+    for raw in values {
+        documents.extend(classify(raw.source, raw.value, raw.yaml.as_deref())?);
+    }
+    Ok(documents)
+}
+
+/// A parsed document, with its YAML text (padded to its place in the file) when it was YAML,
+/// so that a typed parse can report the line of a wrong field.
+struct Raw {
+    source: Source,
+    value: Value,
+    yaml: Option<String>,
+}
+
+/// Each YAML document with the line it starts on. Documents are split at `---` lines and each
+/// is parsed after as many blank lines as precede it, so parser errors carry the file's line.
+fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
+    let mut values = Vec::new();
+    let mut start = 0;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut flush = |from: usize, to: usize| -> Result<(), CmdError> {
+        let body: String = lines[from..to].concat();
+        if body.trim().is_empty() {
+            return Ok(());
+        }
+        let padded = "\n".repeat(from) + &body;
+        let value: Value = serde_yaml::from_str(&padded)
+            .map_err(|e| located(file, e.location().map(|l| (l.line(), l.column())), e))?;
+        if !value.is_null() {
+            // The document starts at its first line with content.
+            let first = (from..to)
+                .find(|&i| {
+                    let line = lines[i].trim();
+                    !line.is_empty() && !line.starts_with('#') && !line.starts_with("---")
+                })
+                .unwrap_or(from);
+            values.push(Raw {
+                source: Source {
+                    file: file.to_owned(),
+                    line: first + 1,
+                },
+                value,
+                yaml: Some(padded),
+            });
+        }
+        Ok(())
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let marker =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
+        if marker {
+            flush(start, i)?;
+            start = i;
+        }
+    }
+    flush(start, lines.len())?;
+    Ok(values)
+}
+
+/// Each JSON value of a file holding one or more, with the line it starts on.
+fn json_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let mut values = Vec::new();
+    loop {
+        let offset = stream.byte_offset();
+        let Some(next) = stream.next() else { break };
+        let value =
+            next.map_err(|e| located(file, Some((e.line(), e.column())).filter(|l| l.0 > 0), e))?;
+        let skipped = text[offset..].len() - text[offset..].trim_start().len();
+        let line = text[..offset + skipped].matches('\n').count() + 1;
+        values.push(Raw {
+            source: Source {
+                file: file.to_owned(),
+                line,
+            },
+            value,
+            yaml: None,
+        });
+    }
+    Ok(values)
+}
+
+/// An object becomes a document; a `List` becomes its items.
+fn classify(source: Source, value: Value, yaml: Option<&str>) -> Result<Vec<Document>, CmdError> {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !value.is_object() || kind.is_empty() {
+        return Err(CmdError::msg(format!(
+            "{source}: not a Kubernetes object (it has no `kind`); expected a MulticloudInstance"
+        )));
+    }
+    if kind == "List" || kind.ends_with("List") && value.get("items").is_some() {
+        let items = value
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut documents = Vec::new();
+        for item in items {
+            documents.extend(classify(source.clone(), item, None)?);
+        }
+        return Ok(documents);
+    }
+    let api_version = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let group = api_version.split('/').next().unwrap_or_default();
+    if kind != "MulticloudInstance" || group != multicloud_api::keys::GROUP {
+        return Ok(vec![Document::Other(source, kind.to_owned())]);
+    }
+    let instance: MulticloudInstance = match yaml {
+        // The YAML parser knows the line of the field at fault; JSON values do not.
+        Some(text) => serde_yaml::from_str(text).map_err(|e| {
+            let at = e.location().map(|l| (l.line(), l.column()));
+            located(
+                &source.file,
+                at,
+                format!("not a valid MulticloudInstance: {e}"),
+            )
+        })?,
+        None => serde_json::from_value(value)
+            .map_err(|e| CmdError::msg(format!("{source}: not a valid MulticloudInstance: {e}")))?,
+    };
+    Ok(vec![Document::Instance(source, Box::new(instance))])
+}
+
+/// `file:line:column: message`, with the parser's own " at line .. column .." removed.
+fn located(file: &str, location: Option<(usize, usize)>, err: impl std::fmt::Display) -> CmdError {
+    let message = err.to_string();
+    match location {
+        Some((line, column)) => {
+            let suffix = format!(" at line {line} column {column}");
+            let message = message.replace(&suffix, "");
+            CmdError::msg(format!("{file}:{line}:{column}: {message}"))
+        }
+        None => CmdError::msg(format!("{file}: {message}")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! `kubectl multicloud`: creates, lists, inspects, diagnoses and deletes multicloud instances.
+//!
+//! The binary is a thin shell: parse the command line, run the command, print what it returns
+//! once, and choose the exit status (0 success, 1 error or problems found, 2 usage error).
+#![forbid(unsafe_code)]
+
+mod cli;
+mod clusters;
+mod commands;
+mod context;
+mod duration;
+mod error;
+mod events;
+#[cfg(test)]
+mod fixtures;
+mod flatten;
+mod input;
+mod instances;
+mod linediff;
+mod observe;
+mod output;
+mod progress;
+mod steps;
+mod style;
+mod table;
+mod wait;
+mod warnings;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::context::Context;
+use crate::output::Status;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with status 0; usage errors to stderr with 2.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    init_logging(cli.verbose);
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: failed to start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let connection = commands::connection(&cli);
+    let ctx = Context::new(connection);
+    let result = runtime.block_on(commands::run(&cli.command, &ctx));
+    ctx.flush_warnings();
+    match result {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = stdout.write_all(output.text.as_bytes());
+            let _ = stdout.flush();
+            match output.status {
+                Status::Success => ExitCode::SUCCESS,
+                Status::Problems => ExitCode::FAILURE,
+            }
+        }
+        Err(err) => {
+            eprint!("{}", error::report(&err, ctx.stderr));
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let filter = match verbose {
+        0 => return,
+        1 => "kubectl_multicloud=debug,kube=info",
+        2 => "kubectl_multicloud=trace,kube=debug",
+        _ => "trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}

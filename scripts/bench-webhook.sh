@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmarks multicloud-webhook and prints what docs/benchmarks.md records:
+#  1. the HTTPS path under load (kept-alive TLS on loopback): p50/p99 latency, throughput and
+#     peak RSS of /validate and /mutate, and of a fixed-reply server on the same TLS and HTTP
+#     stack as the floor, in the same run;
+#  2. with --criterion, also the pure decision path (decode, rules, encode) with criterion.
+#
+# Usage: scripts/bench-webhook.sh [--criterion] [--seconds N] [--rate R] [--connections C]
+# Bounded: each load phase runs N seconds (default 5); six phases in all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+criterion=false
+load_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --criterion) criterion=true ;;
+    --seconds|--rate|--connections) load_args+=("$1" "$2"); shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "rustc:   $(rustc --version)"
+echo
+
+cargo bench -p multicloud-webhook --bench https_load -- "${load_args[@]}"
+if $criterion; then
+  cargo bench -p multicloud-webhook --bench decision
+fi

@@ -1,0 +1,101 @@
+//! What the plugin's end-to-end tests share: a global cluster with everything multicloud needs
+//! running, and StorageClasses and volumes for it.
+
+use k8s_openapi::api::core::v1::PersistentVolume;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, PostParams};
+use multicloud_e2e::cluster::global_cluster;
+use multicloud_e2e::controller::Controller;
+use multicloud_e2e::operator::{StandInOperator, from_json};
+use multicloud_e2e::plugin::Plugin;
+use multicloud_e2e::webhook::Webhook;
+use multicloud_testenv::ControlPlane;
+use serde_json::json;
+
+/// Provisioner no one runs: PVCs of its classes stay Pending until a volume is made by hand.
+pub const NO_PROVISIONER: &str = "example.com/nobody";
+
+/// A global cluster as `kubectl multicloud install` leaves it, with the stand-in operator: the
+/// CRDs, `multicloud-system`, the webhook and the controller as processes.
+pub struct Env {
+    /// The plugin, pointed at the global cluster.
+    pub plugin: Plugin,
+    /// An admin client of the global cluster.
+    pub client: kube::Client,
+    // Dropped in this order: nothing may call the API server after it is gone.
+    _operator: StandInOperator,
+    _controller: Controller,
+    _webhook: Webhook,
+    /// The global cluster.
+    pub plane: ControlPlane,
+}
+
+impl Env {
+    /// Starts it all and waits until the webhook is called by the API server.
+    pub async fn start() -> Self {
+        let plane = global_cluster().await;
+        let client = plane.client();
+        let webhook = Webhook::start(plane.kubeconfig_path(), &["--probe-interval", "500ms"])
+            .await
+            .expect("webhook starts");
+        webhook
+            .register(&client)
+            .await
+            .expect("webhook is registered");
+        // A settled instance's member count is refreshed at each resync; make that often.
+        let controller = Controller::start(&plane, "controller", &["--resync-interval", "1"]);
+        // The instance's "Karmada API" is the global cluster, which serves the Cluster CRD.
+        let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
+        let plugin = Plugin::new(plane.kubeconfig_path()).expect("kubectl-multicloud is built");
+        Self {
+            plugin,
+            client,
+            _operator: operator,
+            _controller: controller,
+            _webhook: webhook,
+            plane,
+        }
+    }
+}
+
+/// Creates StorageClass `name` (binding Immediate, provisioned by no one).
+pub async fn storage_class(client: &kube::Client, name: &str, default: bool) {
+    let class: StorageClass = from_json(json!({
+        "metadata": {
+            "name": name,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": default.to_string()}
+        },
+        "provisioner": NO_PROVISIONER,
+        "volumeBindingMode": "Immediate"
+    }));
+    Api::<StorageClass>::all(client.clone())
+        .create(&PostParams::default(), &class)
+        .await
+        .expect("StorageClass is created");
+}
+
+/// Creates a 5Gi PersistentVolume of `class`, which kube-controller-manager binds to a
+/// matching PVC: what a provisioner would have made.
+pub async fn volume(client: &kube::Client, name: &str, class: &str) {
+    let volume: PersistentVolume = from_json(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "5Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": class,
+            "persistentVolumeReclaimPolicy": "Retain",
+            "hostPath": {"path": format!("/tmp/{name}")}
+        }
+    }));
+    Api::<PersistentVolume>::all(client.clone())
+        .create(&PostParams::default(), &volume)
+        .await
+        .expect("PersistentVolume is created");
+}
+
+/// Whether `text` contains every one of `parts`; panics naming the missing one otherwise.
+pub fn assert_contains(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "missing {part:?} in:\n{text}");
+    }
+}

@@ -1,0 +1,406 @@
+//! multicloud-webhook end to end: the built binary runs as a process, the committed webhook
+//! configurations point a real kube-apiserver at it, and every write goes through the API
+//! server as a user's would.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use multicloud_api::MulticloudInstance;
+use multicloud_api::keys::{
+    CLUSTER_LABEL, HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION,
+    KUBECONFIG_KEY, SYSTEM_NAMESPACE, VIRTUAL_CLUSTER_LABEL,
+};
+use multicloud_e2e::webhook::Webhook;
+use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
+use serde_json::{Value, json};
+
+/// Bound on anything eventually consistent (a watch delivering an event to the webhook).
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A control plane without kube-controller-manager (nothing here needs it).
+async fn control_plane() -> ControlPlane {
+    ControlPlane::start_with(Options {
+        controller_manager: ControllerManager::Disabled,
+        ..Options::default()
+    })
+    .await
+    .expect("control plane starts")
+}
+
+/// The global cluster: the CRD, `multicloud-system`, and the webhook running and registered.
+async fn global_cluster_with_webhook() -> (ControlPlane, Webhook) {
+    let plane = control_plane().await;
+    let client = plane.client();
+    apply_crd(&client, &multicloud_api::crd::crd())
+        .await
+        .expect("instance CRD is served");
+    let namespace: Namespace = from_json(json!({"metadata": {"name": SYSTEM_NAMESPACE}}));
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("namespace is created");
+    let webhook = Webhook::start(plane.kubeconfig_path(), &["--probe-interval", "500ms"])
+        .await
+        .expect("webhook starts and becomes ready");
+    webhook
+        .register(&client)
+        .await
+        .expect("webhook is registered");
+    (plane, webhook)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("test object is well-formed")
+}
+
+fn instance(name: &str, spec: Value) -> MulticloudInstance {
+    from_json(json!({
+        "apiVersion": "multicloud.dev/v1alpha1",
+        "kind": "MulticloudInstance",
+        "metadata": {"name": name},
+        "spec": spec,
+    }))
+}
+
+fn default_class(name: &str) -> StorageClass {
+    from_json(json!({
+        "metadata": {
+            "name": name,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "example.com/none",
+    }))
+}
+
+/// The denial message of a write the webhook refused.
+fn denial<T: std::fmt::Debug>(result: Result<T, kube::Error>) -> String {
+    match result {
+        Err(kube::Error::Api(status)) => {
+            assert!(
+                status.message.contains("denied the request"),
+                "refused, but not by the webhook: {status:?}"
+            );
+            status.message.clone()
+        }
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+/// Retries `attempt` every 100 ms until it succeeds, for at most [`WAIT`].
+async fn eventually<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let last = match attempt().await {
+            Ok(value) => return value,
+            Err(why) => why,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; last: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates `instance` until admitted: the webhook learns of a new StorageClass from a watch, a
+/// moment after it was created.
+async fn create_once_admitted(
+    api: &Api<MulticloudInstance>,
+    instance: &MulticloudInstance,
+) -> MulticloudInstance {
+    let name = instance.metadata.name.clone().unwrap_or_default();
+    eventually(&format!("{name} to be admitted"), || async {
+        api.create(&PostParams::default(), instance)
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+fn annotation<'a>(instance: &'a MulticloudInstance, key: &str) -> Option<&'a str> {
+    instance
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+/// Creates an instance through a raw request, to read the `Warning` headers kubectl prints.
+async fn create_reading_warnings(
+    client: &kube::Client,
+    instance: &MulticloudInstance,
+) -> (MulticloudInstance, Vec<String>) {
+    let body = serde_json::to_vec(instance).expect("encodes");
+    let request = kube::core::Request::new("/apis/multicloud.dev/v1alpha1/multicloudinstances")
+        .create(&PostParams::default(), body)
+        .expect("request");
+    let response = client
+        .send(request.map(kube::client::Body::from))
+        .await
+        .expect("API server answers");
+    let status = response.status();
+    let warnings = response
+        .headers()
+        .get_all("warning")
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+    let bytes = response.into_body().collect_bytes().await.expect("body");
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    (
+        serde_json::from_slice(&bytes).expect("an instance"),
+        warnings,
+    )
+}
+
+#[tokio::test]
+async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
+    let (plane, webhook) = global_cluster_with_webhook().await;
+    let client = plane.client();
+    let instances: Api<MulticloudInstance> = Api::all(client.clone());
+
+    // 1. No StorageClass at all: denied, and the message names the fix.
+    let demo = instance("demo", json!({"etcd": {"replicas": 1}}));
+    let message = denial(instances.create(&PostParams::default(), &demo).await);
+    assert!(
+        message.contains("management cluster `local` has no StorageClass"),
+        "{message}"
+    );
+    assert!(
+        message.contains("--storage-class") && message.contains("--host-path"),
+        "{message}"
+    );
+
+    // 2. With a default class: admitted and mutated; HA only with 3+ replicas.
+    Api::<StorageClass>::all(client.clone())
+        .create(&PostParams::default(), &default_class("standard"))
+        .await
+        .expect("StorageClass is created");
+    let created = create_once_admitted(&instances, &demo).await;
+    assert_eq!(created.spec.virtual_cluster_name.as_deref(), Some("k-demo"));
+    let labels = created.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(
+        labels.get(VIRTUAL_CLUSTER_LABEL).map(String::as_str),
+        Some("k-demo")
+    );
+    assert_eq!(
+        annotation(&created, HIGH_AVAILABILITY_ANNOTATION),
+        Some("false")
+    );
+    let trio = instances
+        .create(
+            &PostParams::default(),
+            &instance("trio", json!({"etcd": {"replicas": 3}})),
+        )
+        .await
+        .expect("a 3-replica instance is admitted");
+    assert_eq!(
+        annotation(&trio, HIGH_AVAILABILITY_ANNOTATION),
+        Some("true")
+    );
+    assert_eq!(annotation(&trio, HIGH_AVAILABILITY_REASON_ANNOTATION), None);
+
+    // 3. hostPath: admitted, annotated not HA with a reason, and the client gets the warning.
+    let host_path = instance("hp", json!({"etcd": {"storage": {"type": "HostPath"}}}));
+    let (created, warnings) = create_reading_warnings(&client, &host_path).await;
+    assert_eq!(
+        annotation(&created, HIGH_AVAILABILITY_ANNOTATION),
+        Some("false")
+    );
+    let reason = annotation(&created, HIGH_AVAILABILITY_REASON_ANNOTATION).unwrap_or_default();
+    assert!(!reason.is_empty(), "a reason is given");
+    assert!(
+        created.spec.etcd.storage.host_path().is_some(),
+        "the default host path is filled in"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("not highly available")),
+        "warnings: {warnings:?}"
+    );
+
+    // 4. A foreign virtual cluster name is denied; storage is immutable; replicas are not.
+    let foreign = instance("named", json!({"virtualClusterName": "foo"}));
+    let message = denial(instances.create(&PostParams::default(), &foreign).await);
+    assert!(message.contains("\"k-named\""), "{message}");
+    let to_empty_dir = json!({"spec": {"etcd": {"storage": {"type": "EmptyDir"}}}});
+    let message = denial(
+        instances
+            .patch(
+                "demo",
+                &PatchParams::default(),
+                &Patch::Merge(&to_empty_dir),
+            )
+            .await,
+    );
+    assert!(
+        message.contains("spec.etcd.storage.type") && message.contains("immutable"),
+        "{message}"
+    );
+    let scaled = instances
+        .patch(
+            "demo",
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"spec": {"etcd": {"replicas": 3}}})),
+        )
+        .await
+        .expect("a replica change is admitted");
+    assert_eq!(scaled.spec.etcd.replicas, 3);
+    assert_eq!(
+        annotation(&scaled, HIGH_AVAILABILITY_ANNOTATION),
+        Some("true"),
+        "re-mutated on update"
+    );
+
+    // 5. A server-side dry run behaves like the real thing and stores nothing.
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    let dry = instances
+        .create(&dry_run, &instance("dry", json!({})))
+        .await
+        .expect("dry run is admitted");
+    assert_eq!(
+        dry.spec.virtual_cluster_name.as_deref(),
+        Some("k-dry"),
+        "and mutated"
+    );
+    assert!(
+        instances.get_opt("dry").await.expect("reads").is_none(),
+        "nothing stored"
+    );
+    let bad = instance(
+        "dry-bad",
+        json!({"etcd": {"replicas": 3, "storage": {"type": "HostPath"}}}),
+    );
+    let message = denial(instances.create(&dry_run, &bad).await);
+    assert!(message.contains("spec.etcd"), "{message}");
+
+    // 8. Deleting an instance with joined member clusters is denied, until they are gone.
+    let members = |count: i32| json!({"status": {"memberClusters": count}});
+    instances
+        .patch_status("trio", &PatchParams::default(), &Patch::Merge(&members(2)))
+        .await
+        .expect("status is written");
+    let message = denial(instances.delete("trio", &DeleteParams::default()).await);
+    assert!(
+        message.contains("2 member clusters are still joined"),
+        "{message}"
+    );
+    instances
+        .patch_status("trio", &PatchParams::default(), &Patch::Merge(&members(0)))
+        .await
+        .expect("status is written");
+    instances
+        .delete("trio", &DeleteParams::default())
+        .await
+        .expect("an instance without members is deleted");
+
+    // SIGTERM: the webhook drains and exits cleanly.
+    let mut webhook = webhook;
+    let status = webhook.terminate().expect("webhook exits");
+    assert!(status.success(), "exit status {status}");
+}
+
+#[tokio::test]
+async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
+    let (plane, webhook) = global_cluster_with_webhook().await;
+    let client = plane.client();
+    let instances: Api<MulticloudInstance> = Api::all(client.clone());
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    let mut edge = control_plane().await;
+
+    // 6. Register edge-1: denied while it has no StorageClass, admitted once it has one.
+    let cluster_secret = |name: &str, kubeconfig: String| -> Secret {
+        Secret {
+            metadata: from_json(json!({"name": name, "labels": {CLUSTER_LABEL: "true"}})),
+            data: Some(
+                [(
+                    KUBECONFIG_KEY.to_owned(),
+                    ByteString(kubeconfig.into_bytes()),
+                )]
+                .into(),
+            ),
+            ..Secret::default()
+        }
+    };
+    secrets
+        .create(
+            &PostParams::default(),
+            &cluster_secret("edge-1", edge.kubeconfig_yaml()),
+        )
+        .await
+        .expect("cluster Secret is admitted");
+    let remote = instance("remote", json!({"managementCluster": "edge-1"}));
+    let message = denial(instances.create(&PostParams::default(), &remote).await);
+    assert!(
+        message.contains("management cluster `edge-1` has no StorageClass"),
+        "{message}"
+    );
+    Api::<StorageClass>::all(edge.client())
+        .create(&PostParams::default(), &default_class("edge-standard"))
+        .await
+        .expect("StorageClass is created on edge-1");
+    let created = create_once_admitted(&instances, &remote).await;
+    assert_eq!(created.spec.management_cluster, "edge-1");
+
+    let message = denial(
+        secrets
+            .create(
+                &PostParams::default(),
+                &cluster_secret("k-edge", edge.kubeconfig_yaml()),
+            )
+            .await,
+    );
+    assert!(
+        message.contains("reserved for virtual clusters"),
+        "{message}"
+    );
+
+    // 7. Stop edge-1's API server: denied as unreachable, answered long before the timeout.
+    edge = tokio::task::spawn_blocking(move || {
+        edge.stop_apiserver();
+        edge
+    })
+    .await
+    .expect("stopping the API server");
+    let down = instance("down", json!({"managementCluster": "edge-1"}));
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    // The webhook notices within moments; dry runs store nothing while it does.
+    eventually("edge-1 to be reported unreachable", || async {
+        match instances.create(&dry_run, &down).await {
+            Err(kube::Error::Api(status)) if status.message.contains("unreachable") => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    let started = Instant::now();
+    let message = denial(instances.create(&PostParams::default(), &down).await);
+    let elapsed = started.elapsed();
+    assert!(
+        message.contains("management cluster `edge-1` is unreachable"),
+        "{message}"
+    );
+    eprintln!("denial for the unreachable cluster took {elapsed:?}: {message}");
+    assert!(
+        webhook.log().contains("edge-1"),
+        "the webhook logged the cluster"
+    );
+    drop(edge);
+}

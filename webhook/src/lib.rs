@@ -1,0 +1,93 @@
+//! multicloud-webhook: the admission webhook that guards every write of a MulticloudInstance
+//! and of a registered management cluster Secret with the rules of `multicloud-api`.
+//!
+//! The request path is pure: decode the review ([`review`]), read what the watches know of the
+//! management clusters ([`clusters`]), apply the rules, reply. Everything slow (listing and
+//! watching StorageClasses, probing clusters, reloading certificates) happens in the background.
+#![forbid(unsafe_code)]
+
+pub mod args;
+pub mod clusters;
+pub mod metrics;
+pub mod review;
+pub mod routes;
+pub mod server;
+pub mod tls;
+pub mod wire;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context as _;
+
+use crate::args::{Args, LogFormat};
+use crate::clusters::Directory;
+use crate::metrics::Metrics;
+use crate::routes::AppState;
+use crate::tls::{CertificateFiles, ReloadingCertResolver};
+
+/// Runs the webhook until SIGTERM or SIGINT, then drains. Fails fast, before serving, when the
+/// certificate files, the kubeconfig or the address cannot be used.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let files = CertificateFiles {
+        cert: args.tls_cert.clone(),
+        key: args.tls_key.clone(),
+    };
+    let (key, fingerprint) = files.load().context("loading the serving certificate")?;
+    let resolver = Arc::new(ReloadingCertResolver::new(key));
+    let tls = tls::server_config(resolver.clone()).context("configuring TLS")?;
+
+    let client = clusters::local_client(args.kubeconfig.as_deref()).await?;
+    let directory = Arc::new(Directory::new(args.sync_timeout));
+    let _watches = clusters::start(client, directory.clone(), args.probe_interval);
+
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let addr = listener.local_addr().unwrap_or(args.addr);
+    tracing::info!(%addr, "serving admission reviews");
+    let reload = tokio::spawn(tls::reload_on_change(
+        files,
+        resolver,
+        fingerprint,
+        args.cert_reload_interval,
+    ));
+
+    let draining = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        directory,
+        metrics: Arc::new(Metrics::new()),
+        cluster_wait: args.cluster_wait,
+        draining: draining.clone(),
+    };
+    let router = routes::router(state, args.request_timeout);
+    let delay = args.shutdown_delay;
+    let shutdown = async move {
+        server::shutdown_signal().await;
+        draining.store(true, Ordering::Relaxed);
+        if !delay.is_zero() {
+            tracing::info!(
+                ?delay,
+                "not ready; still serving while the endpoints are updated"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    };
+    server::serve(listener, tls, router, shutdown, args.drain_timeout).await;
+    reload.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Sets up structured logging to stderr; the level comes from `RUST_LOG` (default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}

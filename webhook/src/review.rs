@@ -1,0 +1,256 @@
+//! One admission review: decoded from the request body, dispatched by kind to the
+//! `multicloud-api` rules, answered with the request's uid.
+//!
+//! The rules decide; this module only translates between the wire and them. Every reply starts
+//! from the request's uid; a patch always goes out with `patchType: JSONPatch`; the rules'
+//! warnings always go out, allowed or not.
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::core::DynamicObject;
+use kube::core::admission::Operation as WireOperation;
+use multicloud_api::MulticloudInstance;
+use multicloud_api::clusters::ClusterDirectory;
+use multicloud_api::keys::{CLUSTER_LABEL, GROUP, SYSTEM_NAMESPACE};
+use multicloud_api::rules::{self, Decision, Operation, Request};
+use thiserror::Error;
+
+use crate::wire::{Envelope, Kind, LeanInstance, Reply};
+
+/// Why a body is not an admission review (answered with HTTP 400, as there is no uid to echo).
+#[derive(Debug, Error)]
+pub enum ReviewError {
+    /// Not JSON, or not of the AdmissionReview shape.
+    #[error("the body is not an admission.k8s.io/v1 AdmissionReview: {0}")]
+    Decode(#[from] serde_json::Error),
+    /// A review without a request (a response, perhaps).
+    #[error("the AdmissionReview carries no request")]
+    NoRequest,
+}
+
+/// What the review is about.
+#[derive(Debug)]
+enum Subject {
+    Instance {
+        object: Option<Box<MulticloudInstance>>,
+        old: Option<Box<MulticloudInstance>>,
+    },
+    ClusterSecret(Option<Box<Secret>>),
+    /// Anything the rules do not govern (a subresource, an unlabelled Secret): admitted as is.
+    Other,
+    /// An instance that does not decode: denied with the reason.
+    Undecodable(String),
+}
+
+/// A decoded admission review, ready to be decided.
+#[derive(Debug)]
+pub struct Review {
+    reply: Reply,
+    operation: Option<Operation>,
+    operation_label: &'static str,
+    subject: Subject,
+}
+
+impl Review {
+    /// Decodes a request body.
+    pub fn parse(body: &[u8]) -> Result<Self, ReviewError> {
+        // Fast path for what nearly every request is: an instance, decoded straight into the
+        // typed object in one pass. Anything else (a Secret, an instance that does not decode)
+        // takes the generic route, which can say what is wrong with it.
+        if let Ok(Envelope {
+            api_version,
+            request: Some(request),
+        }) = serde_json::from_slice::<Envelope<LeanInstance>>(body)
+            && is_instance(&request.kind)
+            && !is_subresource(request.sub_resource.as_deref())
+        {
+            let (operation, operation_label) = operation(&request.operation);
+            return Ok(Self {
+                reply: Reply::admit(request.uid, api_version),
+                operation,
+                operation_label,
+                subject: Subject::Instance {
+                    object: request.object.map(|o| Box::new(o.into())),
+                    old: request.old_object.map(|o| Box::new(o.into())),
+                },
+            });
+        }
+        let envelope: Envelope<DynamicObject> = serde_json::from_slice(body)?;
+        let request = envelope.request.ok_or(ReviewError::NoRequest)?;
+        let (operation, operation_label) = operation(&request.operation);
+        let kind = &request.kind;
+        let subject = if is_subresource(request.sub_resource.as_deref()) {
+            Subject::Other
+        } else if is_instance(kind) {
+            instance_subject(request.object, request.old_object)
+        } else if kind.group.is_empty() && kind.kind == "Secret" {
+            secret_subject(request.namespace.as_deref(), request.object)
+        } else {
+            Subject::Other
+        };
+        Ok(Self {
+            reply: Reply::admit(request.uid, envelope.api_version),
+            operation,
+            operation_label,
+            subject,
+        })
+    }
+
+    /// `CREATE`, `UPDATE`, `DELETE` or `CONNECT`.
+    pub fn operation_label(&self) -> &'static str {
+        self.operation_label
+    }
+
+    /// The management cluster the validating rules will look up, if any: only a new instance
+    /// is checked against its cluster.
+    pub fn cluster_to_consult(&self) -> Option<&str> {
+        match (&self.subject, self.operation) {
+            (
+                Subject::Instance {
+                    object: Some(object),
+                    old,
+                },
+                Some(operation),
+            ) if object.metadata.deletion_timestamp.is_none()
+                && (operation == Operation::Create
+                    || (operation == Operation::Update && old.is_none())) =>
+            {
+                Some(object.spec.management_cluster.as_str())
+            }
+            _ => None,
+        }
+    }
+
+    /// The mutating webhook's reply.
+    pub fn mutate(self) -> Reply {
+        let decision = match (&self.subject, self.operation) {
+            (Subject::Instance { object, old }, Some(operation)) => rules::mutate(&Request {
+                operation,
+                object: object.as_deref(),
+                old_object: old.as_deref(),
+            }),
+            (Subject::Undecodable(reason), _) => return self.reply.deny(reason),
+            _ => Decision::default(),
+        };
+        respond(self.reply, decision)
+    }
+
+    /// The validating webhook's reply, with what is known of the clusters right now.
+    pub fn validate(self, clusters: &dyn ClusterDirectory) -> Reply {
+        let decision = match (&self.subject, self.operation) {
+            (Subject::Instance { object, old }, Some(operation)) => rules::validate(
+                &Request {
+                    operation,
+                    object: object.as_deref(),
+                    old_object: old.as_deref(),
+                },
+                clusters,
+            ),
+            (Subject::ClusterSecret(secret), Some(operation)) => {
+                rules::validate_cluster_secret(operation, secret.as_deref())
+            }
+            (Subject::Undecodable(reason), _) => return self.reply.deny(reason),
+            _ => Decision::default(),
+        };
+        respond(self.reply, decision)
+    }
+}
+
+fn operation(operation: &WireOperation) -> (Option<Operation>, &'static str) {
+    match operation {
+        WireOperation::Create => (Some(Operation::Create), "CREATE"),
+        WireOperation::Update => (Some(Operation::Update), "UPDATE"),
+        WireOperation::Delete => (Some(Operation::Delete), "DELETE"),
+        WireOperation::Connect => (None, "CONNECT"),
+    }
+}
+
+fn is_instance(kind: &Kind<'_>) -> bool {
+    kind.group == GROUP && kind.kind == "MulticloudInstance"
+}
+
+fn is_subresource(sub_resource: Option<&str>) -> bool {
+    sub_resource.is_some_and(|s| !s.is_empty())
+}
+
+fn instance_subject(object: Option<DynamicObject>, old: Option<DynamicObject>) -> Subject {
+    let decode = |object: Option<DynamicObject>,
+                  which: &str|
+     -> Result<Option<Box<MulticloudInstance>>, String> {
+        object
+            .map(|o| o.try_parse::<MulticloudInstance>().map(Box::new))
+            .transpose()
+            .map_err(|e| {
+                format!(
+                    "{which} is not a valid MulticloudInstance: {}; fix the field it names",
+                    source_text(&e)
+                )
+            })
+    };
+    match (
+        decode(object, "the object"),
+        decode(old, "the stored object"),
+    ) {
+        (Ok(object), Ok(old)) => Subject::Instance { object, old },
+        (Err(reason), _) | (_, Err(reason)) => Subject::Undecodable(reason),
+    }
+}
+
+fn secret_subject(namespace: Option<&str>, object: Option<DynamicObject>) -> Subject {
+    // The webhook configuration's objectSelector sends only cluster Secrets; anything else
+    // that arrives (a misconfiguration) is not ours to judge.
+    if namespace != Some(SYSTEM_NAMESPACE) {
+        return Subject::Other;
+    }
+    let Some(object) = object else {
+        return Subject::ClusterSecret(None);
+    };
+    let labelled = object
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|labels| labels.get(CLUSTER_LABEL))
+        .is_some_and(|value| value == "true");
+    if !labelled {
+        return Subject::Other;
+    }
+    match object.try_parse::<Secret>() {
+        Ok(secret) => Subject::ClusterSecret(Some(Box::new(secret))),
+        Err(e) => Subject::Undecodable(format!(
+            "the object is not a valid Secret: {}",
+            source_text(&e)
+        )),
+    }
+}
+
+/// The innermost message, without the wrapper's "failed to parse" preamble.
+fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    innermost.to_string()
+}
+
+fn respond(reply: Reply, decision: Decision) -> Reply {
+    let allowed = decision.allowed();
+    let message = decision.message();
+    let Decision {
+        patch, warnings, ..
+    } = decision;
+    let mut reply = reply;
+    reply.warnings = warnings;
+    if !allowed {
+        return reply.deny(message);
+    }
+    if patch.is_empty() {
+        return reply;
+    }
+    match serde_json::to_vec(&patch) {
+        Ok(patch) => reply.with_patch(&patch),
+        Err(error) => reply.deny(format!("the webhook could not encode its patch: {error}")),
+    }
+}
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod tests;

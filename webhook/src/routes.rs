@@ -1,0 +1,204 @@
+//! The HTTP surface: `POST /mutate` and `/validate`, `GET /healthz`, `/readyz` and
+//! `/metrics`. Other methods get 405 (axum's method router), bodies above the limit 413,
+//! bodies that are not admission reviews 400 with the reason.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower::Service;
+
+use crate::clusters::{self, Directory};
+use crate::metrics::{Endpoint, Metrics, Verdict};
+use crate::review::{self, Review};
+use crate::wire::Reply;
+
+/// Largest accepted request body. The API server caps objects at about 3 MiB; a review holds
+/// the object and the old object, plus some envelope.
+pub const BODY_LIMIT: usize = 7 * 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// What is known of the management clusters.
+    pub directory: Arc<Directory>,
+    /// Request and cluster metrics.
+    pub metrics: Arc<Metrics>,
+    /// Longest a request waits for a cluster that is not synced yet.
+    pub cluster_wait: Duration,
+    /// Set once shutdown has begun: readiness fails so traffic moves elsewhere.
+    pub draining: Arc<AtomicBool>,
+}
+
+/// The router, with the body limit and the per-request timeout applied.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/mutate", post(mutate))
+        .route("/validate", post(validate))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower::layer::layer_fn(move |inner| Bounded {
+            inner,
+            limit: request_timeout,
+        }))
+        .with_state(Arc::new(state))
+}
+
+/// Answers 503 when the inner service (reading the body included) takes longer than `limit`.
+/// A plain service rather than `middleware::from_fn`, which costs a clone of the route per
+/// request on the hot path.
+#[derive(Clone)]
+struct Bounded<S> {
+    inner: S,
+    limit: Duration,
+}
+
+impl<S> Service<Request> for Bounded<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let answer = self.inner.call(request);
+        let limit = self.limit;
+        Box::pin(async move {
+            match tokio::time::timeout(limit, answer).await {
+                Ok(response) => response,
+                Err(_) => Ok((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "the request was not answered within {}s\n",
+                        limit.as_secs_f64()
+                    ),
+                )
+                    .into_response()),
+            }
+        })
+    }
+}
+
+async fn mutate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let started = Instant::now();
+    let review = match Review::parse(&body) {
+        Ok(review) => review,
+        Err(error) => return malformed(&state, Endpoint::Mutate, started, &error),
+    };
+    let operation = review.operation_label();
+    let reply = review.mutate();
+    answer(&state, Endpoint::Mutate, operation, started, reply)
+}
+
+async fn validate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let started = Instant::now();
+    let review = match Review::parse(&body) {
+        Ok(review) => review,
+        Err(error) => return malformed(&state, Endpoint::Validate, started, &error),
+    };
+    if let Some(cluster) = review.cluster_to_consult() {
+        // Bounded: a cluster registered a moment ago gets its first list in, one that is
+        // not synced in time is denied as such.
+        state.directory.settle(cluster, state.cluster_wait).await;
+    }
+    let operation = review.operation_label();
+    let reply = review.validate(state.directory.as_ref());
+    answer(&state, Endpoint::Validate, operation, started, reply)
+}
+
+fn answer(
+    state: &AppState,
+    endpoint: Endpoint,
+    operation: &'static str,
+    started: Instant,
+    reply: Reply,
+) -> Response {
+    let verdict = if reply.allowed {
+        Verdict::Allowed
+    } else {
+        Verdict::Denied
+    };
+    let response = match reply.to_json() {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the reply could not be encoded: {error}\n"),
+        )
+            .into_response(),
+    };
+    let elapsed = started.elapsed();
+    state.metrics.observe(endpoint, operation, verdict, elapsed);
+    tracing::debug!(?endpoint, uid = %reply.uid, operation, ?verdict, ?elapsed, "admission review answered");
+    response
+}
+
+fn malformed(
+    state: &AppState,
+    endpoint: Endpoint,
+    started: Instant,
+    error: &review::ReviewError,
+) -> Response {
+    state
+        .metrics
+        .observe(endpoint, "unknown", Verdict::Malformed, started.elapsed());
+    tracing::info!(?endpoint, %error, "malformed admission request");
+    (StatusCode::BAD_REQUEST, format!("{error}\n")).into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.draining.load(Ordering::Relaxed) {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: shutting down\n",
+        )
+            .into_response()
+    } else if clusters::ready(&state.directory) {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the StorageClasses of `local` or the cluster Secrets are not listed yet\n",
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    match state.metrics.encode(&state.directory.snapshot()) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "metrics could not be encoded\n",
+        )
+            .into_response(),
+    }
+}

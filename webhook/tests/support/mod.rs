@@ -1,0 +1,255 @@
+//! Shared by the integration tests and the HTTPS load benchmark: certificates made at run time,
+//! an in-process server on 127.0.0.1, and a kept-alive HTTPS client.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use http::{Method, Request, StatusCode};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use multicloud_api::clusters::StorageClassInfo;
+use multicloud_webhook::clusters::Directory;
+use multicloud_webhook::metrics::Metrics;
+use multicloud_webhook::routes::{self, AppState};
+use multicloud_webhook::tls::{self, CertificateFiles, ReloadingCertResolver};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
+
+/// A CA and a serving certificate it signed for 127.0.0.1 and localhost.
+pub struct Pki {
+    pub ca: CertificateDer<'static>,
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl Pki {
+    /// A fresh CA named `name` and a serving certificate.
+    pub fn generate(name: &str) -> Self {
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::default();
+        ca_params.distinguished_name.push(DnType::CommonName, name);
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let key = KeyPair::generate().expect("serving key");
+        let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("serving names");
+        let cert = params
+            .signed_by(&key, &issuer)
+            .expect("serving certificate");
+        Self {
+            ca: ca_cert.der().clone(),
+            ca_pem: ca_cert.pem(),
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// Writes `tls.crt` and `tls.key` into `dir`, each replaced atomically (as a Secret
+    /// volume update does), the certificate first.
+    pub fn write_to(&self, dir: &Path) -> CertificateFiles {
+        let files = CertificateFiles {
+            cert: dir.join("tls.crt"),
+            key: dir.join("tls.key"),
+        };
+        replace(&files.cert, &self.cert_pem);
+        replace(&files.key, &self.key_pem);
+        files
+    }
+}
+
+fn replace(path: &Path, contents: &str) {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, contents).expect("write temporary file");
+    std::fs::rename(&temporary, path).expect("rename into place");
+}
+
+/// A directory where `local` is synced with `classes` and the cluster Secrets are listed.
+pub fn ready_directory(classes: Vec<StorageClassInfo>) -> Arc<Directory> {
+    let directory = Arc::new(Directory::new(Duration::from_secs(60)));
+    let generation = directory.register("local");
+    let classes = classes.into_iter().map(|c| (c.name.clone(), c)).collect();
+    directory.update("local", generation, |r| r.synced(classes));
+    directory.set_secrets_synced();
+    directory
+}
+
+/// The webhook's router over `directory`.
+pub fn app(directory: Arc<Directory>, cluster_wait: Duration, request_timeout: Duration) -> Router {
+    routes::router(
+        AppState {
+            directory,
+            metrics: Arc::new(Metrics::new()),
+            cluster_wait,
+            draining: Default::default(),
+        },
+        request_timeout,
+    )
+}
+
+/// An HTTPS server on 127.0.0.1 running in this process; stopped when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Serves `router` with the certificate in `files`, reloaded every `reload` interval.
+    pub async fn start(router: Router, files: CertificateFiles, reload: Duration) -> Self {
+        let (key, fingerprint) = files.load().expect("certificate loads");
+        let resolver = Arc::new(ReloadingCertResolver::new(key));
+        let config = tls::server_config(resolver.clone()).expect("TLS config");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let reloader =
+                tokio::spawn(tls::reload_on_change(files, resolver, fingerprint, reload));
+            let signal = async {
+                let _ = signal.await;
+            };
+            multicloud_webhook::server::serve(
+                listener,
+                config,
+                router,
+                signal,
+                Duration::from_secs(5),
+            )
+            .await;
+            reloader.abort();
+        });
+        Self {
+            addr,
+            shutdown: Some(shutdown),
+            task,
+        }
+    }
+
+    /// Starts the drain and waits (bounded) for the server to stop.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let task = &mut self.task;
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("server stops within its drain timeout")
+            .expect("server task");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A client configuration trusting `roots`, offering HTTP/1.1.
+pub fn client_config(roots: &[&CertificateDer<'static>]) -> Arc<rustls::ClientConfig> {
+    let mut store = rustls::RootCertStore::empty();
+    for root in roots {
+        store.add((*root).clone()).expect("root certificate");
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+/// One kept-alive HTTPS connection.
+pub struct Connection {
+    sender: http1::SendRequest<Body>,
+    /// The certificate the server presented in this connection's handshake.
+    pub server_cert: CertificateDer<'static>,
+    driver: JoinHandle<()>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+impl Connection {
+    /// Opens a connection to `addr` (certificate checked for 127.0.0.1).
+    pub async fn open(addr: SocketAddr, config: Arc<rustls::ClientConfig>) -> Result<Self, String> {
+        let tcp = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        tcp.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
+        let name = ServerName::IpAddress(addr.ip().into());
+        let tls = TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("TLS handshake: {e}"))?;
+        let server_cert = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .cloned()
+            .ok_or("no server certificate")?;
+        let (sender, connection) = http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| format!("HTTP handshake: {e}"))?;
+        let driver = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Self {
+            sender,
+            server_cert,
+            driver,
+        })
+    }
+
+    /// Sends one request and reads the whole answer.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes), String> {
+        self.sender
+            .ready()
+            .await
+            .map_err(|e| format!("connection: {e}"))?;
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(http::header::HOST, "127.0.0.1")
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .map_err(|e| format!("request: {e}"))?;
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("request: {e}"))?;
+        let status = response.status();
+        let body = axum::body::to_bytes(Body::new(response.into_body()), usize::MAX)
+            .await
+            .map_err(|e| format!("response body: {e}"))?;
+        Ok((status, body))
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&mut self, path: &str, body: Bytes) -> Result<(StatusCode, Bytes), String> {
+        self.send(Method::POST, path, body).await
+    }
+}
