@@ -6,7 +6,9 @@
 #  2. with --criterion, also the pure decision path (decode, rules, encode) with criterion.
 #
 # Usage: scripts/bench-webhook.sh [--criterion] [--seconds N] [--rate R] [--connections C]
-# Bounded: each load phase runs N seconds (default 5); six phases in all.
+#                                  [--server-workers W]
+# Bounded: six load phases (paced and saturated, for three targets) of N seconds each
+# (default 5). Servers get one worker thread unless --server-workers says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,8 @@ load_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --criterion) criterion=true ;;
-    --seconds|--rate|--connections) load_args+=("$1" "$2"); shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --seconds|--rate|--connections|--server-workers) load_args+=("$1" "$2"); shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

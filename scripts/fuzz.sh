@@ -26,6 +26,8 @@ seed() {
   done
 }
 seed admission_rules '../testdata/admission/*/*.json'
+# The webhook's request path: the reviews kube-apiserver sent, as the webhook's tests keep them.
+seed webhook_review '../testdata/admission/*/*.json' '../webhook/tests/data/*/*.json'
 
 targets=$(cargo fuzz list)
 cargo fuzz build -O

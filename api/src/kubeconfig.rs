@@ -1,5 +1,8 @@
 //! A structural check of kubeconfig files, so that a management cluster Secret whose kubeconfig
 //! could never be used is refused when it is written, not when an instance needs it.
+//!
+//! Errors never quote the file: a kubeconfig holds tokens and keys, and these messages end up
+//! in admission denials, logs and instance conditions.
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -7,9 +10,16 @@ use thiserror::Error;
 /// Why a kubeconfig is unusable.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum KubeconfigError {
-    /// Not YAML (or JSON) of the kubeconfig shape.
-    #[error("is not a kubeconfig: {0}")]
+    /// Not YAML (or JSON) of the kubeconfig shape; where, never what.
+    #[error("is not a kubeconfig (malformed {0})")]
     Syntax(String),
+    /// A user authenticates through a program, which multicloud never runs.
+    #[error(
+        "user `{0}` authenticates through a credential plugin (exec or auth-provider), which \
+         multicloud does not run; use a token or a client certificate (`kubectl multicloud \
+         cluster add` stores a self-contained kubeconfig)"
+    )]
+    CredentialPlugin(String),
     /// No context to use.
     #[error("names no context: set current-context or define exactly one context")]
     NoContext,
@@ -38,12 +48,23 @@ struct File {
     contexts: Vec<Named<Context>>,
     #[serde(default)]
     clusters: Vec<Named<Cluster>>,
+    #[serde(default)]
+    users: Vec<Named<User>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct User {
+    #[serde(default)]
+    exec: Option<serde_yaml::Value>,
+    #[serde(default)]
+    auth_provider: Option<serde_yaml::Value>,
 }
 
 #[derive(Deserialize)]
 struct Named<T> {
     name: String,
-    #[serde(alias = "context", alias = "cluster")]
+    #[serde(alias = "context", alias = "cluster", alias = "user")]
     value: Option<T>,
 }
 
@@ -59,10 +80,22 @@ struct Cluster {
     server: String,
 }
 
-/// The API server address the kubeconfig's current (or only) context points at.
+/// The API server address the kubeconfig's current (or only) context points at, once the file
+/// is known to be usable without running a credential plugin.
 pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
-    let file: File =
-        serde_yaml::from_str(text).map_err(|e| KubeconfigError::Syntax(e.to_string()))?;
+    let file: File = serde_yaml::from_str(text).map_err(|e| {
+        KubeconfigError::Syntax(match e.location() {
+            Some(at) => format!("at line {}, column {}", at.line(), at.column()),
+            None => "document".to_owned(),
+        })
+    })?;
+    if let Some(user) = file.users.iter().find(|u| {
+        u.value
+            .as_ref()
+            .is_some_and(|user| user.exec.is_some() || user.auth_provider.is_some())
+    }) {
+        return Err(KubeconfigError::CredentialPlugin(user.name.clone()));
+    }
     let context = match (&file.current_context, file.contexts.as_slice()) {
         (Some(name), contexts) if !name.is_empty() => contexts
             .iter()
@@ -118,6 +151,30 @@ users:
     fn single_context_is_used_without_current_context() {
         let text = GOOD.replace("current-context: admin", "");
         assert_eq!(server_of(&text).as_deref(), Ok("https://127.0.0.1:6443"));
+    }
+
+    #[test]
+    fn credential_plugins_are_refused() {
+        let exec = GOOD.replace("user: {}", "user: {exec: {command: /bin/true}}");
+        assert_eq!(
+            server_of(&exec),
+            Err(KubeconfigError::CredentialPlugin("admin".into()))
+        );
+        let provider = GOOD.replace("user: {}", "user: {auth-provider: {name: oidc}}");
+        assert_eq!(
+            server_of(&provider),
+            Err(KubeconfigError::CredentialPlugin("admin".into()))
+        );
+    }
+
+    #[test]
+    fn syntax_errors_say_where_but_never_quote_the_file() {
+        let secret = GOOD.replace("clusters:", "clusters: \"s3cr3t-token\"");
+        let error = server_of(&secret)
+            .expect_err("clusters must be a list")
+            .to_string();
+        assert!(!error.contains("s3cr3t"), "{error}");
+        assert!(error.contains("line"), "{error}");
     }
 
     #[test]

@@ -123,7 +123,11 @@ pub async fn client_from_kubeconfig(
     layer: &CountingLayer,
 ) -> Result<Client, String> {
     let text = std::str::from_utf8(kubeconfig).map_err(|_| "it is not UTF-8 text".to_owned())?;
-    let kubeconfig = Kubeconfig::from_yaml(text).map_err(|e| e.to_string())?;
+    // The same check as the Secret admission rule, which also refuses credential plugins.
+    // Errors never quote the kubeconfig: they end up in instance conditions.
+    multicloud_api::kubeconfig::server_of(text).map_err(|e| format!("kubeconfig {e}"))?;
+    let kubeconfig = Kubeconfig::from_yaml(text)
+        .map_err(|_| "kubeconfig is not usable: a section is malformed".to_owned())?;
     let mut config =
         kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
             .await

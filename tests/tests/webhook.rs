@@ -2,11 +2,13 @@
 //! configurations point a real kube-apiserver at it, and every write goes through the API
 //! server as a user's would.
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+#[path = "webhook/support.rs"]
+mod support;
+
+use std::time::Instant;
 
 use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use multicloud_api::MulticloudInstance;
@@ -14,157 +16,11 @@ use multicloud_api::keys::{
     CLUSTER_LABEL, HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION,
     KUBECONFIG_KEY, SYSTEM_NAMESPACE, VIRTUAL_CLUSTER_LABEL,
 };
-use multicloud_e2e::webhook::Webhook;
-use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
-use serde_json::{Value, json};
-
-/// Bound on anything eventually consistent (a watch delivering an event to the webhook).
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A control plane without kube-controller-manager (nothing here needs it).
-async fn control_plane() -> ControlPlane {
-    ControlPlane::start_with(Options {
-        controller_manager: ControllerManager::Disabled,
-        ..Options::default()
-    })
-    .await
-    .expect("control plane starts")
-}
-
-/// The global cluster: the CRD, `multicloud-system`, and the webhook running and registered.
-async fn global_cluster_with_webhook() -> (ControlPlane, Webhook) {
-    let plane = control_plane().await;
-    let client = plane.client();
-    apply_crd(&client, &multicloud_api::crd::crd())
-        .await
-        .expect("instance CRD is served");
-    let namespace: Namespace = from_json(json!({"metadata": {"name": SYSTEM_NAMESPACE}}));
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &namespace)
-        .await
-        .expect("namespace is created");
-    let webhook = Webhook::start(plane.kubeconfig_path(), &["--probe-interval", "500ms"])
-        .await
-        .expect("webhook starts and becomes ready");
-    webhook
-        .register(&client)
-        .await
-        .expect("webhook is registered");
-    (plane, webhook)
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("test object is well-formed")
-}
-
-fn instance(name: &str, spec: Value) -> MulticloudInstance {
-    from_json(json!({
-        "apiVersion": "multicloud.dev/v1alpha1",
-        "kind": "MulticloudInstance",
-        "metadata": {"name": name},
-        "spec": spec,
-    }))
-}
-
-fn default_class(name: &str) -> StorageClass {
-    from_json(json!({
-        "metadata": {
-            "name": name,
-            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-        },
-        "provisioner": "example.com/none",
-    }))
-}
-
-/// The denial message of a write the webhook refused.
-fn denial<T: std::fmt::Debug>(result: Result<T, kube::Error>) -> String {
-    match result {
-        Err(kube::Error::Api(status)) => {
-            assert!(
-                status.message.contains("denied the request"),
-                "refused, but not by the webhook: {status:?}"
-            );
-            status.message.clone()
-        }
-        other => panic!("expected a denial, got {other:?}"),
-    }
-}
-
-/// Retries `attempt` every 100 ms until it succeeds, for at most [`WAIT`].
-async fn eventually<T, F, Fut>(what: &str, mut attempt: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let last = match attempt().await {
-            Ok(value) => return value,
-            Err(why) => why,
-        };
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; last: {last}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Creates `instance` until admitted: the webhook learns of a new StorageClass from a watch, a
-/// moment after it was created.
-async fn create_once_admitted(
-    api: &Api<MulticloudInstance>,
-    instance: &MulticloudInstance,
-) -> MulticloudInstance {
-    let name = instance.metadata.name.clone().unwrap_or_default();
-    eventually(&format!("{name} to be admitted"), || async {
-        api.create(&PostParams::default(), instance)
-            .await
-            .map_err(|e| e.to_string())
-    })
-    .await
-}
-
-fn annotation<'a>(instance: &'a MulticloudInstance, key: &str) -> Option<&'a str> {
-    instance
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
-}
-
-/// Creates an instance through a raw request, to read the `Warning` headers kubectl prints.
-async fn create_reading_warnings(
-    client: &kube::Client,
-    instance: &MulticloudInstance,
-) -> (MulticloudInstance, Vec<String>) {
-    let body = serde_json::to_vec(instance).expect("encodes");
-    let request = kube::core::Request::new("/apis/multicloud.dev/v1alpha1/multicloudinstances")
-        .create(&PostParams::default(), body)
-        .expect("request");
-    let response = client
-        .send(request.map(kube::client::Body::from))
-        .await
-        .expect("API server answers");
-    let status = response.status();
-    let warnings = response
-        .headers()
-        .get_all("warning")
-        .iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
-    let bytes = response.into_body().collect_bytes().await.expect("body");
-    assert!(
-        status.is_success(),
-        "{status}: {}",
-        String::from_utf8_lossy(&bytes)
-    );
-    (
-        serde_json::from_slice(&bytes).expect("an instance"),
-        warnings,
-    )
-}
+use serde_json::json;
+use support::{
+    annotation, control_plane, create_once_admitted, create_reading_warnings, default_class,
+    denial, eventually, from_json, global_cluster_with_webhook, instance,
+};
 
 #[tokio::test]
 async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
@@ -345,6 +201,21 @@ async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
         .await
         .expect("cluster Secret is admitted");
     let remote = instance("remote", json!({"managementCluster": "edge-1"}));
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    // The webhook waits up to --cluster-wait for a cluster registered a moment ago; on a busy
+    // machine its first list may take longer, so dry runs (which store nothing) wait it out.
+    eventually("edge-1 to be synced", || async {
+        match instances.create(&dry_run, &remote).await {
+            Err(kube::Error::Api(status)) if status.message.contains("has no StorageClass") => {
+                Ok(())
+            }
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
     let message = denial(instances.create(&PostParams::default(), &remote).await);
     assert!(
         message.contains("management cluster `edge-1` has no StorageClass"),
@@ -378,10 +249,6 @@ async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
     .await
     .expect("stopping the API server");
     let down = instance("down", json!({"managementCluster": "edge-1"}));
-    let dry_run = PostParams {
-        dry_run: true,
-        ..PostParams::default()
-    };
     // The webhook notices within moments; dry runs store nothing while it does.
     eventually("edge-1 to be reported unreachable", || async {
         match instances.create(&dry_run, &down).await {

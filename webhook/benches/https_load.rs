@@ -3,8 +3,12 @@
 //! against a minimal TLS server answering a fixed reply (the floor: what TLS, HTTP and the
 //! loopback cost by themselves), in the same run.
 //!
-//! Each server runs as a child process (this executable with `--serve`), so its peak RSS is its
-//! own. Two phases per target: a paced 2,000 requests/s (latency at a realistic rate), then
+//! Each server runs as a child process, so its peak RSS is its own: the webhook is the built
+//! `multicloud-webhook` binary watching a real kube-apiserver started by the test harness
+//! (or, without the control plane's binaries, its router in a child of this executable); the
+//! floor is this executable with `--serve floor`.
+//!
+//! Two phases per target: a paced 2,000 requests/s (latency at a realistic rate), then
 //! saturation with several connections (throughput), in one-second rounds that alternate
 //! between the targets so that other work on the machine weighs on all of them alike.
 //! Bounded in requests and time.
@@ -15,27 +19,24 @@
 //! Deployment limits the webhook to one CPU, and tokio sizes its worker pool to the CPU quota,
 //! so one worker is what runs in a cluster; the floor gets the same).
 
+#[path = "https_load/servers.rs"]
+mod servers;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use http::StatusCode;
-use multicloud_api::clusters::StorageClassInfo;
 use serde_json::Value;
+use servers::{ServerProcess, serve};
 use support::{Connection, Pki};
 
 const MUTATE_CREATE: &[u8] = include_bytes!("../tests/data/admission-v1.32/01-mutate-create.json");
 const VALIDATE_CREATE: &[u8] =
     include_bytes!("../tests/data/admission-v1.32/02-validate-create.json");
-
-/// What the floor server answers: a reply of the webhook's size.
-const FIXED_REPLY: &[u8] = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"2742c351-06bf-44af-aa90-2519bdedc935","allowed":true,"status":{}}}"#;
 
 struct Settings {
     seconds: u64,
@@ -93,12 +94,32 @@ async fn load(settings: Settings) {
         settings.connections,
         settings.seconds
     );
+    // The real binary needs an API server to watch; without the control plane's binaries, the
+    // webhook's router runs in a child of this executable instead (same serving stack, no
+    // watches).
+    let plane = multicloud_testenv::ControlPlane::start_with(multicloud_testenv::Options {
+        controller_manager: multicloud_testenv::ControllerManager::Disabled,
+        ..Default::default()
+    })
+    .await;
+    let webhook = match &plane {
+        Ok(plane) => {
+            println!(
+                "webhook: the multicloud-webhook binary, watching a kube-apiserver on loopback"
+            );
+            ServerProcess::real_webhook(plane, dir.path(), settings.server_workers, config.clone())
+                .await
+        }
+        Err(error) => {
+            println!("webhook: its router in a child process (no control plane: {error})");
+            ServerProcess::start("webhook", dir.path(), settings.server_workers)
+        }
+    };
+    let floor = ServerProcess::start("floor", dir.path(), settings.server_workers);
     println!(
         "{:<17} {:<10} {:>9} {:>12} {:>9} {:>9} {:>9} {:>7}",
         "target", "phase", "requests", "throughput", "p50", "p99", "max", "errors"
     );
-    let webhook = ServerProcess::start("webhook", dir.path(), settings.server_workers);
-    let floor = ServerProcess::start("floor", dir.path(), settings.server_workers);
     let targets = [
         ("webhook /validate", &webhook, "/validate", validate_body()),
         (
@@ -273,110 +294,4 @@ async fn one(connection: &mut Connection, path: &str, body: &Bytes, phase: &mut 
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// A server child process; killed when dropped.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl ServerProcess {
-    fn start(role: &str, dir: &std::path::Path, workers: usize) -> Self {
-        let exe = std::env::current_exe().expect("own path");
-        let mut child = Command::new(exe)
-            .args(["--serve", role])
-            .arg(dir)
-            .arg(workers.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("server process starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("server prints its address");
-        let addr = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("server address, got {line:?}"));
-        Self { child, addr }
-    }
-
-    /// Peak and current resident set size, from /proc (Linux).
-    fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<u64>().ok())
-                .unwrap_or(0)
-                * 1024
-        };
-        (field("VmHWM:"), field("VmRSS:"))
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// The child: serves on 127.0.0.1 until killed, printing its address first.
-fn serve(role: &str, dir: &str, workers: usize) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let files = multicloud_webhook::tls::CertificateFiles {
-            cert: std::path::Path::new(dir).join("tls.crt"),
-            key: std::path::Path::new(dir).join("tls.key"),
-        };
-        let (key, _) = files.load().expect("certificate");
-        let resolver = Arc::new(multicloud_webhook::tls::ReloadingCertResolver::new(key));
-        let tls = multicloud_webhook::tls::server_config(resolver).expect("TLS");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        println!("{}", listener.local_addr().expect("address"));
-        let router = match role {
-            "webhook" => support::app(
-                support::ready_directory(vec![
-                    StorageClassInfo::new("fast", true),
-                    StorageClassInfo::new("slow", false),
-                ]),
-                Duration::from_secs(2),
-                Duration::from_secs(4),
-            ),
-            // The floor: the same TLS and HTTP stack, a fixed reply, no decoding, no rules.
-            // It reads the request body, as any server must, and ignores it.
-            _ => axum::Router::new().fallback(|_body: Bytes| async {
-                (
-                    [(http::header::CONTENT_TYPE, "application/json")],
-                    FIXED_REPLY,
-                )
-            }),
-        };
-        multicloud_webhook::server::serve(
-            listener,
-            tls,
-            router,
-            std::future::pending(),
-            Duration::from_secs(1),
-        )
-        .await;
-    });
 }

@@ -14,14 +14,17 @@ use multicloud_api::keys::{CLUSTER_LABEL, GROUP, SYSTEM_NAMESPACE};
 use multicloud_api::rules::{self, Decision, Operation, Request};
 use thiserror::Error;
 
-use crate::wire::{Envelope, Kind, LeanInstance, Reply};
+use crate::wire::{self, Envelope, Kind, LeanInstance, Reply};
 
 /// Why a body is not an admission review (answered with HTTP 400, as there is no uid to echo).
 #[derive(Debug, Error)]
 pub enum ReviewError {
     /// Not JSON, or not of the AdmissionReview shape.
-    #[error("the body is not an admission.k8s.io/v1 AdmissionReview: {0}")]
+    #[error("the body is not an admission.k8s.io/v1 AdmissionReview: {}", bounded(.0.to_string()))]
     Decode(#[from] serde_json::Error),
+    /// Another version or kind than the webhook answers.
+    #[error("{0}")]
+    Unanswerable(String),
     /// A review without a request (a response, perhaps).
     #[error("the AdmissionReview carries no request")]
     NoRequest,
@@ -58,8 +61,13 @@ impl Review {
         // takes the generic route, which can say what is wrong with it.
         if let Ok(Envelope {
             api_version,
+            kind,
             request: Some(request),
         }) = serde_json::from_slice::<Envelope<LeanInstance>>(body)
+            && kind.as_deref().is_none_or(|k| k == "AdmissionReview")
+            && api_version
+                .as_deref()
+                .is_none_or(|v| wire::ANSWERED_VERSIONS.contains(&v))
             && is_instance(&request.kind)
             && !is_subresource(request.sub_resource.as_deref())
         {
@@ -75,6 +83,9 @@ impl Review {
             });
         }
         let envelope: Envelope<DynamicObject> = serde_json::from_slice(body)?;
+        if let Some(why) = envelope.unanswerable() {
+            return Err(ReviewError::Unanswerable(why));
+        }
         let request = envelope.request.ok_or(ReviewError::NoRequest)?;
         let (operation, operation_label) = operation(&request.operation);
         let kind = &request.kind;
@@ -215,20 +226,33 @@ fn secret_subject(namespace: Option<&str>, object: Option<DynamicObject>) -> Sub
     }
     match object.try_parse::<Secret>() {
         Ok(secret) => Subject::ClusterSecret(Some(Box::new(secret))),
-        Err(e) => Subject::Undecodable(format!(
-            "the object is not a valid Secret: {}",
-            source_text(&e)
-        )),
+        // serde quotes the offending value, and in a Secret that may be a credential.
+        Err(_) => Subject::Undecodable(
+            "the object is not a valid Secret: its data or metadata is malformed".to_owned(),
+        ),
     }
 }
 
-/// The innermost message, without the wrapper's "failed to parse" preamble.
+/// Longest part of a decoding error quoted in a denial: serde quotes the offending value,
+/// which may be as large as the request.
+const MAX_QUOTED_ERROR: usize = 300;
+
+/// The innermost message, without the wrapper's "failed to parse" preamble, bounded.
 fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
     let mut innermost = error;
     while let Some(source) = innermost.source() {
         innermost = source;
     }
-    innermost.to_string()
+    bounded(innermost.to_string())
+}
+
+/// `text` cut to [`MAX_QUOTED_ERROR`] characters.
+fn bounded(text: String) -> String {
+    if text.chars().count() <= MAX_QUOTED_ERROR {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_QUOTED_ERROR).collect();
+    format!("{cut}… (cut)")
 }
 
 fn respond(reply: Reply, decision: Decision) -> Reply {
@@ -252,5 +276,5 @@ fn respond(reply: Reply, decision: Decision) -> Reply {
 }
 
 #[cfg(test)]
-#[path = "review_tests.rs"]
+#[path = "review_tests/mod.rs"]
 mod tests;

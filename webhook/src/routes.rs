@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower::Service;
@@ -97,8 +97,11 @@ where
     }
 }
 
-async fn mutate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn mutate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let started = Instant::now();
+    if !declared_json(&headers) {
+        return not_json(&state, Endpoint::Mutate, started);
+    }
     let review = match Review::parse(&body) {
         Ok(review) => review,
         Err(error) => return malformed(&state, Endpoint::Mutate, started, &error),
@@ -108,8 +111,11 @@ async fn mutate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     answer(&state, Endpoint::Mutate, operation, started, reply)
 }
 
-async fn validate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn validate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let started = Instant::now();
+    if !declared_json(&headers) {
+        return not_json(&state, Endpoint::Validate, started);
+    }
     let review = match Review::parse(&body) {
         Ok(review) => review,
         Err(error) => return malformed(&state, Endpoint::Validate, started, &error),
@@ -148,6 +154,26 @@ fn answer(
     state.metrics.observe(endpoint, operation, verdict, elapsed);
     tracing::debug!(?endpoint, uid = %reply.uid, operation, ?verdict, ?elapsed, "admission review answered");
     response
+}
+
+/// Whether the body is declared as JSON, as the API server always sends it.
+fn declared_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn not_json(state: &AppState, endpoint: Endpoint, started: Instant) -> Response {
+    state
+        .metrics
+        .observe(endpoint, "unknown", Verdict::Malformed, started.elapsed());
+    (
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "the body must be an admission.k8s.io/v1 AdmissionReview sent as Content-Type: application/json\n",
+    )
+        .into_response()
 }
 
 fn malformed(

@@ -27,6 +27,9 @@ pub struct Envelope<'a, T> {
     /// Echoed in the reply.
     #[serde(borrow, default)]
     pub api_version: Option<Cow<'a, str>>,
+    /// `AdmissionReview`, when given.
+    #[serde(borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
     /// The request; a review without one is not something to answer.
     #[serde(borrow)]
     pub request: Option<Request<'a, T>>,
@@ -159,6 +162,28 @@ pub struct Denial {
     pub reason: &'static str,
     /// What is wrong and what to do, shown to the user verbatim.
     pub message: String,
+}
+
+/// Review versions whose reply has the shape this webhook sends (v1beta1's is the same as v1's).
+pub const ANSWERED_VERSIONS: [&str; 2] = [API_VERSION, "admission.k8s.io/v1beta1"];
+
+impl<T> Envelope<'_, T> {
+    /// Why this is not a review the webhook can answer, if it is not.
+    pub fn unanswerable(&self) -> Option<String> {
+        if let Some(version) = self.api_version.as_deref()
+            && !ANSWERED_VERSIONS.contains(&version)
+        {
+            return Some(format!(
+                "apiVersion `{version}` is not served; send an {API_VERSION} AdmissionReview"
+            ));
+        }
+        match self.kind.as_deref() {
+            Some(kind) if kind != "AdmissionReview" => Some(format!(
+                "kind `{kind}` is not an AdmissionReview; send an {API_VERSION} AdmissionReview"
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl Reply {

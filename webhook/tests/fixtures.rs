@@ -92,6 +92,7 @@ async fn post(app: &Router, path: &str, review: &Value) -> Value {
     let request = Request::builder()
         .method(Method::POST)
         .uri(path)
+        .header("content-type", "application/json")
         .body(Body::from(serde_json::to_vec(review).expect("JSON")))
         .expect("request");
     let response = app.clone().oneshot(request).await.expect("infallible");

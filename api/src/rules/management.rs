@@ -4,7 +4,7 @@
 use super::{Violation, list_or_none};
 use crate::clusters::{ClusterDirectory, ClusterState, StorageClassInfo};
 use crate::instance::{MulticloudInstance, StorageType};
-use crate::keys::{DEFAULT_CLASS_ANNOTATION, SYSTEM_NAMESPACE};
+use crate::keys::{DEFAULT_CLASS_ANNOTATION, LOCAL_CLUSTER, SYSTEM_NAMESPACE};
 
 /// Violations of the management-cluster and storage rules by a new instance.
 pub(super) fn check(
@@ -35,13 +35,21 @@ pub(super) fn check(
                  known; retry in a few seconds"
             ),
         )],
-        ClusterState::Unreachable { reason } => vec![Violation::new(
-            field,
-            format!(
-                "management cluster `{cluster}` is unreachable: {reason}; check that its API \
-                 server is up and that the kubeconfig in Secret {SYSTEM_NAMESPACE}/{cluster} is right"
-            ),
-        )],
+        ClusterState::Unreachable { reason } => {
+            // `local` has no Secret: it is the cluster the webhook itself runs in.
+            let check = if cluster == LOCAL_CLUSTER {
+                "check the webhook's access to the global cluster (its logs say more)".to_owned()
+            } else {
+                format!(
+                    "check that its API server is up and that the kubeconfig in Secret \
+                     {SYSTEM_NAMESPACE}/{cluster} is right"
+                )
+            };
+            vec![Violation::new(
+                field,
+                format!("management cluster `{cluster}` is unreachable: {reason}; {check}"),
+            )]
+        }
         ClusterState::Ready { storage_classes } => {
             if instance.spec.etcd.storage.type_ == StorageType::PersistentVolumeClaim {
                 check_storage_class(instance, cluster, &storage_classes)

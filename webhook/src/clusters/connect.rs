@@ -30,9 +30,14 @@ pub async fn local_client(kubeconfig: Option<&Path>) -> anyhow::Result<Client> {
 }
 
 /// A client of a registered management cluster, from the kubeconfig text of its Secret.
+///
+/// The kubeconfig passes the same structural check as the Secret admission rule first (which
+/// also refuses credential plugins: they would run programs named by whoever can write Secrets
+/// in `multicloud-system`). Errors never quote the kubeconfig, which holds credentials.
 pub async fn remote_client(kubeconfig: &str) -> Result<Client, String> {
-    let file =
-        Kubeconfig::from_yaml(kubeconfig).map_err(|e| format!("kubeconfig is not usable: {e}"))?;
+    multicloud_api::kubeconfig::server_of(kubeconfig).map_err(|e| format!("kubeconfig {e}"))?;
+    let file = Kubeconfig::from_yaml(kubeconfig)
+        .map_err(|_| "kubeconfig is not usable: a section is malformed".to_owned())?;
     let mut config = config_from(file)
         .await
         .map_err(|e| format!("kubeconfig is not usable: {e}"))?;
@@ -52,4 +57,37 @@ async fn config_from(file: Kubeconfig) -> Result<Config, kube::config::Kubeconfi
         ..KubeConfigOptions::default()
     };
     Config::from_custom_kubeconfig(file, &options).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXEC: &str = r#"
+apiVersion: v1
+kind: Config
+clusters: [{name: edge, cluster: {server: "https://127.0.0.1:6443"}}]
+contexts: [{name: edge, context: {cluster: edge, user: plugin}}]
+users: [{name: plugin, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/true}}}]
+current-context: edge
+"#;
+
+    #[tokio::test]
+    async fn credential_plugins_are_refused() {
+        let Err(error) = remote_client(EXEC).await else {
+            panic!("a kubeconfig with an exec plugin was accepted");
+        };
+        assert!(error.contains("credential plugin"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_kubeconfig_with_one_context_and_a_token_makes_a_client() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let single = EXEC.replace("current-context: edge\n", "").replace(
+            "{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/true}}",
+            "{token: abc}",
+        );
+        assert!(remote_client(&single).await.is_ok());
+        assert!(remote_client("not: [yaml").await.is_err());
+    }
 }

@@ -66,7 +66,12 @@ pub async fn follow_storage_classes(
                 Err(error) => {
                     let reason = error_chain(&error);
                     tracing::warn!(%cluster, %reason, "StorageClass watch failed");
-                    directory.update(&cluster, generation, |r| r.watch_failed(reason));
+                    // The global cluster is the one calling us: while its watch is broken the
+                    // last complete list is still the best knowledge, so keep serving it.
+                    // A registered cluster that fails is reported, so requests are told why.
+                    if cluster != multicloud_api::keys::LOCAL_CLUSTER {
+                        directory.update(&cluster, generation, |r| r.watch_failed(reason));
+                    }
                     break;
                 }
             }

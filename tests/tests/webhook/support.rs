@@ -1,0 +1,162 @@
+//! What the webhook's end-to-end tests share: control planes with the webhook running and
+//! registered, test objects, denials, and bounded waits.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, PostParams};
+use multicloud_api::MulticloudInstance;
+use multicloud_api::keys::SYSTEM_NAMESPACE;
+use multicloud_e2e::webhook::Webhook;
+use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
+use serde_json::{Value, json};
+
+/// Bound on anything eventually consistent (a watch delivering an event to the webhook).
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A control plane without kube-controller-manager (nothing here needs it).
+pub async fn control_plane() -> ControlPlane {
+    ControlPlane::start_with(Options {
+        controller_manager: ControllerManager::Disabled,
+        ..Options::default()
+    })
+    .await
+    .expect("control plane starts")
+}
+
+/// The global cluster: the CRD, `multicloud-system`, and the webhook running and registered.
+pub async fn global_cluster_with_webhook() -> (ControlPlane, Webhook) {
+    let plane = control_plane().await;
+    let client = plane.client();
+    apply_crd(&client, &multicloud_api::crd::crd())
+        .await
+        .expect("instance CRD is served");
+    let namespace: Namespace = from_json(json!({"metadata": {"name": SYSTEM_NAMESPACE}}));
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("namespace is created");
+    let webhook = Webhook::start(plane.kubeconfig_path(), &["--probe-interval", "500ms"])
+        .await
+        .expect("webhook starts and becomes ready");
+    webhook
+        .register(&client)
+        .await
+        .expect("webhook is registered");
+    (plane, webhook)
+}
+
+pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("test object is well-formed")
+}
+
+pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
+    from_json(json!({
+        "apiVersion": "multicloud.dev/v1alpha1",
+        "kind": "MulticloudInstance",
+        "metadata": {"name": name},
+        "spec": spec,
+    }))
+}
+
+pub fn default_class(name: &str) -> StorageClass {
+    from_json(json!({
+        "metadata": {
+            "name": name,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "example.com/none",
+    }))
+}
+
+/// The denial message of a write the webhook refused.
+pub fn denial<T: std::fmt::Debug>(result: Result<T, kube::Error>) -> String {
+    match result {
+        Err(kube::Error::Api(status)) => {
+            assert!(
+                status.message.contains("denied the request"),
+                "refused, but not by the webhook: {status:?}"
+            );
+            status.message.clone()
+        }
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+/// Retries `attempt` every 100 ms until it succeeds, for at most [`WAIT`].
+pub async fn eventually<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let last = match attempt().await {
+            Ok(value) => return value,
+            Err(why) => why,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; last: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates `instance` until admitted: the webhook learns of a new StorageClass from a watch, a
+/// moment after it was created.
+pub async fn create_once_admitted(
+    api: &Api<MulticloudInstance>,
+    instance: &MulticloudInstance,
+) -> MulticloudInstance {
+    let name = instance.metadata.name.clone().unwrap_or_default();
+    eventually(&format!("{name} to be admitted"), || async {
+        api.create(&PostParams::default(), instance)
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+pub fn annotation<'a>(instance: &'a MulticloudInstance, key: &str) -> Option<&'a str> {
+    instance
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+/// Creates an instance through a raw request, to read the `Warning` headers kubectl prints.
+pub async fn create_reading_warnings(
+    client: &kube::Client,
+    instance: &MulticloudInstance,
+) -> (MulticloudInstance, Vec<String>) {
+    let body = serde_json::to_vec(instance).expect("encodes");
+    let request = kube::core::Request::new("/apis/multicloud.dev/v1alpha1/multicloudinstances")
+        .create(&PostParams::default(), body)
+        .expect("request");
+    let response = client
+        .send(request.map(kube::client::Body::from))
+        .await
+        .expect("API server answers");
+    let status = response.status();
+    let warnings = response
+        .headers()
+        .get_all("warning")
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+    let bytes = response.into_body().collect_bytes().await.expect("body");
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    (
+        serde_json::from_slice(&bytes).expect("an instance"),
+        warnings,
+    )
+}
