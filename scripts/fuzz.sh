@@ -11,6 +11,8 @@ cd "$(dirname "$0")/../fuzz"
 
 seconds=${1:-${FUZZ_SECONDS:-60}}
 export RUSTC_BOOTSTRAP=1
+# The instrumented build is slow; keep it between runs (and between clones, for CI).
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/multicloud/fuzz-target}
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz
