@@ -13,8 +13,8 @@ use std::path::PathBuf;
 /// A workspace binary could not be found next to the test executable.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "binary `{name}` not found at {path}; build the workspace first (`cargo build --workspace` \
-     or `cargo nextest run --workspace`, which builds every binary)"
+    "binary `{name}` not found at {path}; run the tests with `cargo nextest run --workspace` (or \
+     `cargo build --workspace --bins` first)"
 )]
 pub struct MissingBinary {
     name: String,
@@ -23,6 +23,10 @@ pub struct MissingBinary {
 
 /// Path of the workspace binary `name` built in the same profile as the running test
 /// (test executables live in `target/<profile>/deps/`, binaries in `target/<profile>/`).
+///
+/// Cargo builds a package's binaries for a test run only when that package has integration
+/// tests of its own, so every package with a binary keeps a `tests/` directory (at least the
+/// binary's command line is tested there); a `--workspace` test run then builds them all.
 pub fn binary(name: &str) -> Result<PathBuf, MissingBinary> {
     let exe = std::env::current_exe().unwrap_or_default();
     let profile_dir = exe
