@@ -9,14 +9,12 @@
 # machine printed first, in docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 cargo build --release -p multicloud-controller
 cargo nextest run -p multicloud-e2e --test controller_bench --no-run
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || true)
-memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
-echo "date: $(date -u +%Y-%m-%d)"
-echo "machine: $(nproc) CPUs (${cpu:-unknown}), ${memory:-unknown} RAM, $(uname -sr)"
+describe_machine
 
 MULTICLOUD_CONTROLLER_BINARY="$PWD/target/release/multicloud-controller" \
 RUST_LOG="${RUST_LOG:-info}" \

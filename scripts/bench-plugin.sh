@@ -8,12 +8,11 @@
 # from GNU time (/usr/bin/time); without it that column reads n/a. Bounded: 30 runs per command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 case "${1:-}" in -h|--help) sed -n '2,8p' "$0"; exit 0 ;; esac
 
-echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "rustc:   $(rustc --version)"
+describe_machine
 echo
 
 cargo bench -p kubectl-multicloud --bench list

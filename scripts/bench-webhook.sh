@@ -11,6 +11,7 @@
 # (default 5). Servers get one worker thread unless --server-workers says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 criterion=false
 load_args=()
@@ -24,9 +25,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "rustc:   $(rustc --version)"
+describe_machine
 echo
 
 cargo bench -p multicloud-webhook --bench https_load -- "${load_args[@]}"

@@ -12,14 +12,12 @@
 # printed first, in docs/benchmarks.md. The short form (60 instances) runs with every test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 cargo build --release -p multicloud-controller
 cargo nextest run -p multicloud-e2e --test controller_faults --no-run
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || true)
-memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
-echo "date: $(date -u +%Y-%m-%d)"
-echo "machine: $(nproc) CPUs (${cpu:-unknown}), ${memory:-unknown} RAM, $(uname -sr)"
+describe_machine
 
 MULTICLOUD_FAULT_INSTANCES="${MULTICLOUD_FAULT_INSTANCES:-500}" \
 MULTICLOUD_CONTROLLER_BINARY="$PWD/target/release/multicloud-controller" \

@@ -15,16 +15,14 @@
 # output, with the date and machine printed first, in docs/benchmarks.md ("Webhook under faults").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 cargo build --release -p multicloud-webhook
 cargo nextest run --release -p multicloud-e2e --test webhook_faults --no-run
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || true)
-memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
 seconds="${MULTICLOUD_FAULT_SECONDS:-30}"
 rate="${MULTICLOUD_FAULT_RATE:-1000}"
-echo "date: $(date -u +%Y-%m-%d)"
-echo "machine: $(nproc) CPUs (${cpu:-unknown}), ${memory:-unknown} RAM, $(uname -sr)"
+describe_machine
 echo "load: ${seconds}s per phase, ${rate} requests/s directly to the webhook"
 
 MULTICLOUD_FAULT_SECONDS="$seconds" MULTICLOUD_FAULT_RATE="$rate" \

@@ -6,10 +6,16 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{BETA_DEFAULT_CLASS_ANNOTATION, DEFAULT_CLASS_ANNOTATION, LOCAL_CLUSTER};
+use crate::keys::{
+    BETA_DEFAULT_CLASS_ANNOTATION, CLUSTER_LABEL, DEFAULT_CLASS_ANNOTATION, KUBECONFIG_KEY,
+    LOCAL_CLUSTER, SYSTEM_NAMESPACE,
+};
 
 /// One StorageClass of a management cluster, reduced to what the rules and the plugin show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +132,28 @@ impl ClusterDirectory for ClusterCatalog {
 
     fn cluster(&self, name: &str) -> Option<ClusterState> {
         self.clusters.get(name).cloned()
+    }
+}
+
+/// The Secret that registers management cluster `name`: in `multicloud-system`, labelled
+/// `multicloud.dev/cluster=true`, holding a self-contained `kubeconfig`.
+pub fn registration_secret(name: &str, kubeconfig: &str) -> Secret {
+    Secret {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some(SYSTEM_NAMESPACE.to_owned()),
+            labels: Some([(CLUSTER_LABEL.to_owned(), "true".to_owned())].into()),
+            ..ObjectMeta::default()
+        },
+        type_: Some("Opaque".to_owned()),
+        data: Some(
+            [(
+                KUBECONFIG_KEY.to_owned(),
+                ByteString(kubeconfig.as_bytes().to_vec()),
+            )]
+            .into(),
+        ),
+        ..Secret::default()
     }
 }
 

@@ -15,8 +15,8 @@ pub mod names;
 pub mod quantity;
 pub mod rules;
 
-#[cfg(test)]
-mod fixtures;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use instance::{
     Condition, DeletionPolicy, EtcdSpec, EtcdStorage, KarmadaSpec, MulticloudInstance,

@@ -3,13 +3,14 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use multicloud_api::instance::KarmadaRef;
-use multicloud_api::karmada::{Karmada, KarmadaCondition, KarmadaCrSpec, KarmadaStatus};
+use multicloud_api::karmada::{Karmada, KarmadaCrSpec};
 use multicloud_api::{
     Condition, MulticloudInstance, MulticloudInstanceSpec, MulticloudInstanceStatus, ObjectRef,
     Phase, StorageType,
 };
 
 use crate::observe::{Claim, Management, Observation, Workload};
+use multicloud_api::testing;
 
 /// A fixed "now" for ages: 2025-01-01T12:00:00Z.
 pub fn now() -> Timestamp {
@@ -79,16 +80,8 @@ pub fn phase(
 pub fn karmada(name: &str, ready: Option<(&str, &str, &str)>) -> Karmada {
     let mut karmada = Karmada::new(name, KarmadaCrSpec::default());
     karmada.metadata.namespace = Some(format!("k-{name}"));
-    karmada.status = ready.map(|(status, reason, message)| KarmadaStatus {
-        conditions: vec![KarmadaCondition {
-            type_: "Ready".into(),
-            status: status.into(),
-            reason: reason.into(),
-            message: message.into(),
-            last_transition_time: None,
-        }],
-        ..KarmadaStatus::default()
-    });
+    karmada.status =
+        ready.map(|(status, reason, message)| testing::karmada_status(status, reason, message));
     karmada
 }
 

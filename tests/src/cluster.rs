@@ -3,12 +3,17 @@
 //! the stand-in karmada-operator CRDs and `multicloud-system`.
 
 use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, PostParams};
 use multicloud_api::keys::SYSTEM_NAMESPACE;
-use multicloud_testenv::{ControlPlane, apply_crd};
+use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
 use serde_json::json;
 
 use crate::operator::{cluster_crd, from_json, karmada_crd};
+
+/// Provisioner of the tests' StorageClasses. Nobody provisions for it, so a claim binds only
+/// to a volume the test made.
+pub const NO_PROVISIONER: &str = "example.com/nobody";
 
 /// A control plane with the instance CRD, the stand-in karmada-operator CRDs and
 /// `multicloud-system`, ready for the controller.
@@ -28,14 +33,38 @@ pub async fn global_cluster_without_karmada() -> ControlPlane {
         "kube-controller-manager is needed to finalize deleted namespaces"
     );
     let client = plane.client();
-    apply_crd(&client, &multicloud_api::crd::crd())
-        .await
-        .expect("instance CRD is served");
+    install_instance_api(&client).await;
     apply_crd(&client, &cluster_crd())
         .await
         .expect("Cluster CRD is served");
-    create_namespace(&client, SYSTEM_NAMESPACE).await;
     plane
+}
+
+/// A control plane without kube-controller-manager: all that admission reads (the instance
+/// CRD and `multicloud-system`) and nothing that reconciles.
+pub async fn admission_cluster() -> ControlPlane {
+    let plane = bare_cluster().await;
+    install_instance_api(&plane.client()).await;
+    plane
+}
+
+/// A control plane without kube-controller-manager and nothing installed: a management
+/// cluster as the webhook and the plugin read it.
+pub async fn bare_cluster() -> ControlPlane {
+    ControlPlane::start_with(Options {
+        controller_manager: ControllerManager::Disabled,
+        ..Options::default()
+    })
+    .await
+    .expect("control plane starts")
+}
+
+/// Serves the instance CRD and creates `multicloud-system`.
+async fn install_instance_api(client: &kube::Client) {
+    apply_crd(client, &multicloud_api::crd::crd())
+        .await
+        .expect("instance CRD is served");
+    create_namespace(client, SYSTEM_NAMESPACE).await;
 }
 
 /// Creates namespace `name`.
@@ -45,4 +74,21 @@ pub async fn create_namespace(client: &kube::Client, name: &str) {
         .create(&PostParams::default(), &namespace)
         .await
         .expect("namespace is created");
+}
+
+/// Creates StorageClass `name` (binding Immediate, provisioned by [`NO_PROVISIONER`]), marked
+/// the default class when `default` is set.
+pub async fn storage_class(client: &kube::Client, name: &str, default: bool) {
+    let class: StorageClass = from_json(json!({
+        "metadata": {
+            "name": name,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": default.to_string()}
+        },
+        "provisioner": NO_PROVISIONER,
+        "volumeBindingMode": "Immediate"
+    }));
+    Api::<StorageClass>::all(client.clone())
+        .create(&PostParams::default(), &class)
+        .await
+        .expect("StorageClass is created");
 }

@@ -7,19 +7,18 @@ mod support;
 
 use std::time::Instant;
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use multicloud_api::MulticloudInstance;
+use multicloud_api::clusters::registration_secret;
 use multicloud_api::keys::{
-    CLUSTER_LABEL, HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION,
-    KUBECONFIG_KEY, SYSTEM_NAMESPACE, VIRTUAL_CLUSTER_LABEL,
+    HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION, SYSTEM_NAMESPACE,
+    VIRTUAL_CLUSTER_LABEL,
 };
 use serde_json::json;
 use support::{
-    annotation, control_plane, create_once_admitted, create_reading_warnings, default_class,
-    denial, eventually, from_json, global_cluster_with_webhook, instance,
+    annotation, bare_cluster, create_once_admitted, create_reading_warnings, denial, eventually,
+    global_cluster_with_webhook, instance, storage_class,
 };
 
 #[tokio::test]
@@ -41,10 +40,7 @@ async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
     );
 
     // 2. With a default class: admitted and mutated; HA only with 3+ replicas.
-    Api::<StorageClass>::all(client.clone())
-        .create(&PostParams::default(), &default_class("standard"))
-        .await
-        .expect("StorageClass is created");
+    storage_class(&client, "standard", true).await;
     let created = create_once_admitted(&instances, &demo).await;
     assert_eq!(created.spec.virtual_cluster_name.as_deref(), Some("k-demo"));
     let labels = created.metadata.labels.clone().unwrap_or_default();
@@ -177,26 +173,13 @@ async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
     let client = plane.client();
     let instances: Api<MulticloudInstance> = Api::all(client.clone());
     let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
-    let mut edge = control_plane().await;
+    let mut edge = bare_cluster().await;
 
     // 6. Register edge-1: denied while it has no StorageClass, admitted once it has one.
-    let cluster_secret = |name: &str, kubeconfig: String| -> Secret {
-        Secret {
-            metadata: from_json(json!({"name": name, "labels": {CLUSTER_LABEL: "true"}})),
-            data: Some(
-                [(
-                    KUBECONFIG_KEY.to_owned(),
-                    ByteString(kubeconfig.into_bytes()),
-                )]
-                .into(),
-            ),
-            ..Secret::default()
-        }
-    };
     secrets
         .create(
             &PostParams::default(),
-            &cluster_secret("edge-1", edge.kubeconfig_yaml()),
+            &registration_secret("edge-1", &edge.kubeconfig_yaml()),
         )
         .await
         .expect("cluster Secret is admitted");
@@ -221,10 +204,7 @@ async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
         message.contains("management cluster `edge-1` has no StorageClass"),
         "{message}"
     );
-    Api::<StorageClass>::all(edge.client())
-        .create(&PostParams::default(), &default_class("edge-standard"))
-        .await
-        .expect("StorageClass is created on edge-1");
+    storage_class(&edge.client(), "edge-standard", true).await;
     let created = create_once_admitted(&instances, &remote).await;
     assert_eq!(created.spec.management_cluster, "edge-1");
 
@@ -232,7 +212,7 @@ async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
         secrets
             .create(
                 &PostParams::default(),
-                &cluster_secret("k-edge", edge.kubeconfig_yaml()),
+                &registration_secret("k-edge", &edge.kubeconfig_yaml()),
             )
             .await,
     );

@@ -5,12 +5,10 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use http::{Method, Request, StatusCode};
-use multicloud_api::clusters::StorageClassInfo;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -81,11 +79,7 @@ fn fixtures(version: &str) -> Vec<(String, Value)> {
 fn app() -> Router {
     // The instance of the fixtures names class `fast`; make it the default for the one with an
     // empty spec.
-    support::app(
-        support::ready_directory(vec![StorageClassInfo::new("fast", true)]),
-        Duration::from_secs(2),
-        Duration::from_secs(4),
-    )
+    support::local_app("fast")
 }
 
 async fn post(app: &Router, path: &str, review: &Value) -> Value {

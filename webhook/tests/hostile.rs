@@ -10,14 +10,11 @@ mod encoding;
 #[path = "hostile/envelope.rs"]
 mod envelope;
 
-use std::time::Duration;
-
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use http::{Method, Request, StatusCode, header};
-use multicloud_api::clusters::StorageClassInfo;
+use multicloud_api::testing;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const UID: &str = "0b6f3c52-9a51-4c1e-8d0f-2f4a4c6b7e19";
 const ENDPOINTS: [&str; 2] = ["/validate", "/mutate"];
@@ -38,26 +35,10 @@ enum Expect {
 
 /// A valid review creating instance `demo` on `local`, as JSON to break.
 fn review() -> Value {
-    json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": UID,
-            "kind": {"group": "multicloud.dev", "version": "v1alpha1", "kind": "MulticloudInstance"},
-            "resource": {"group": "multicloud.dev", "version": "v1alpha1", "resource": "multicloudinstances"},
-            "name": "demo",
-            "operation": "CREATE",
-            "userInfo": {"username": "admin"},
-            "object": {
-                "apiVersion": "multicloud.dev/v1alpha1",
-                "kind": "MulticloudInstance",
-                "metadata": {"name": "demo"},
-                "spec": {"virtualClusterName": "k-demo", "managementCluster": "local"},
-            },
-            "oldObject": null,
-            "dryRun": false,
-        },
-    })
+    let spec = json!({"virtualClusterName": "k-demo", "managementCluster": "local"});
+    let mut review = testing::create_review(UID, "demo", spec);
+    review["request"]["oldObject"] = Value::Null;
+    review
 }
 
 fn bytes(value: &Value) -> Vec<u8> {
@@ -93,11 +74,7 @@ fn deep_array() -> Vec<u8> {
 }
 
 fn app() -> Router {
-    support::app(
-        support::ready_directory(vec![StorageClassInfo::new("standard", true)]),
-        Duration::from_secs(2),
-        Duration::from_secs(4),
-    )
+    support::local_app("standard")
 }
 
 async fn post(
@@ -111,12 +88,7 @@ async fn post(
         request = request.header(header::CONTENT_TYPE, content_type);
     }
     let request = request.body(Body::from(body)).expect("request");
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let bytes = to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    support::send(app, request).await
 }
 
 /// Sends `body` to both endpoints and checks the answer against `expect`.

@@ -6,45 +6,23 @@ mod support;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use http::{Method, Request, StatusCode};
 use multicloud_api::clusters::StorageClassInfo;
+use multicloud_api::testing;
 use multicloud_webhook::clusters::Directory;
 use multicloud_webhook::routes::BODY_LIMIT;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const UID: &str = "7f1c2b9e-1d2a-4f7e-9d3c-5a6b7c8d9e0f";
 
 fn create_review(name: &str, cluster: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": UID,
-            "kind": {"group": "multicloud.dev", "version": "v1alpha1", "kind": "MulticloudInstance"},
-            "resource": {"group": "multicloud.dev", "version": "v1alpha1", "resource": "multicloudinstances"},
-            "name": name,
-            "operation": "CREATE",
-            "userInfo": {"username": "admin"},
-            "object": {
-                "apiVersion": "multicloud.dev/v1alpha1",
-                "kind": "MulticloudInstance",
-                "metadata": {"name": name},
-                "spec": {"virtualClusterName": format!("k-{name}"), "managementCluster": cluster},
-            },
-            "dryRun": false,
-        },
-    }))
-    .expect("JSON")
+    let spec = json!({"virtualClusterName": format!("k-{name}"), "managementCluster": cluster});
+    serde_json::to_vec(&testing::create_review(UID, name, spec)).expect("JSON")
 }
 
 fn default_app() -> Router {
-    support::app(
-        support::ready_directory(vec![StorageClassInfo::new("standard", true)]),
-        Duration::from_secs(2),
-        Duration::from_secs(4),
-    )
+    support::local_app("standard")
 }
 
 async fn call(
@@ -59,12 +37,7 @@ async fn call(
         .header("content-type", "application/json")
         .body(body.into())
         .expect("request");
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let bytes = to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    support::send(app, request).await
 }
 
 fn reply(body: &str) -> Value {

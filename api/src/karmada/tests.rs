@@ -1,6 +1,6 @@
 use super::*;
-use crate::fixtures::instance;
 use crate::instance::StorageType;
+use crate::testing::instance;
 
 fn volume(karmada: &Karmada) -> &VolumeData {
     karmada

@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::clusters::{ClusterCatalog, ClusterState, StorageClassInfo};
-use crate::fixtures::{instance, local_with_default_class};
 use crate::instance::{DeletionPolicy, MulticloudInstanceStatus, StorageType};
 use crate::keys::*;
+use crate::testing::{instance, local_with_default_class};
 
 fn create(object: &MulticloudInstance) -> Request<'_> {
     Request {

@@ -1,7 +1,7 @@
+use multicloud_api::Phase;
 use multicloud_api::instance::StorageType;
-use multicloud_api::karmada::{KarmadaCondition, KarmadaStatus, SecretRef, render};
-use multicloud_api::kube::api::ObjectMeta;
-use multicloud_api::{MulticloudInstanceSpec, Phase};
+use multicloud_api::karmada::{KarmadaStatus, SecretRef, render};
+use multicloud_api::testing;
 
 use super::*;
 
@@ -9,15 +9,9 @@ const NOW: &str = "2025-01-02T03:04:05Z";
 const EARLIER: &str = "2025-01-01T00:00:00Z";
 
 fn instance() -> MulticloudInstance {
-    MulticloudInstance {
-        metadata: ObjectMeta {
-            name: Some("demo".into()),
-            generation: Some(3),
-            ..ObjectMeta::default()
-        },
-        spec: MulticloudInstanceSpec::default(),
-        status: None,
-    }
+    let mut instance = testing::instance("demo");
+    instance.metadata.generation = Some(3);
+    instance
 }
 
 fn karmada(ready: Option<(&str, &str, &str)>) -> Karmada {
@@ -27,14 +21,7 @@ fn karmada(ready: Option<(&str, &str, &str)>) -> Karmada {
             namespace: "k-demo".into(),
             name: "demo-karmada-admin-config".into(),
         }),
-        conditions: vec![KarmadaCondition {
-            type_: "Ready".into(),
-            status: status.into(),
-            reason: reason.into(),
-            message: message.into(),
-            last_transition_time: None,
-        }],
-        ..KarmadaStatus::default()
+        ..testing::karmada_status(status, reason, message)
     });
     karmada
 }

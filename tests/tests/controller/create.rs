@@ -5,9 +5,8 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Secret};
 use kube::api::{Api, PostParams};
 use multicloud_api::Phase;
-use multicloud_api::keys::{
-    CLUSTER_LABEL, FINALIZER, INSTANCE_LABEL, KUBECONFIG_KEY, SYSTEM_NAMESPACE,
-};
+use multicloud_api::clusters::registration_secret;
+use multicloud_api::keys::{FINALIZER, INSTANCE_LABEL, KUBECONFIG_KEY, SYSTEM_NAMESPACE};
 use multicloud_api::names::{HOST_CLUSTER_SECRET, KarmadaObjects};
 use multicloud_testenv::ControlPlane;
 use serde_json::json;
@@ -120,10 +119,7 @@ async fn remote_management_cluster_gets_its_kubeconfig_copied_and_its_claims_rea
     let client = plane.client();
     let register = |cluster: &'static str| {
         let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
-        let secret: Secret = from_json(json!({
-            "metadata": {"name": cluster, "labels": {CLUSTER_LABEL: "true"}},
-            "stringData": {KUBECONFIG_KEY: remote.kubeconfig_yaml()}
-        }));
+        let secret = registration_secret(cluster, &remote.kubeconfig_yaml());
         async move {
             secrets
                 .create(&PostParams::default(), &secret)

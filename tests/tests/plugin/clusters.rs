@@ -6,7 +6,6 @@ use kube::api::Api;
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::SYSTEM_NAMESPACE;
 use multicloud_e2e::wait::eventually;
-use multicloud_testenv::{ControlPlane, ControllerManager, Options};
 use serde_json::Value;
 
 use super::support::*;
@@ -14,12 +13,7 @@ use super::support::*;
 #[tokio::test]
 async fn cluster_add_registers_a_second_api_server_and_create_runs_an_instance_there() {
     let env = Env::start().await;
-    let edge = ControlPlane::start_with(Options {
-        controller_manager: ControllerManager::Disabled,
-        ..Options::default()
-    })
-    .await
-    .expect("second control plane starts");
+    let edge = bare_cluster().await;
     storage_class(&edge.client(), "fast", true).await;
     let edge_kubeconfig = edge.kubeconfig_path().display().to_string();
 

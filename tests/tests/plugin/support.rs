@@ -2,18 +2,14 @@
 //! running, and StorageClasses and volumes for it.
 
 use k8s_openapi::api::core::v1::PersistentVolume;
-use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, PostParams};
-use multicloud_e2e::cluster::global_cluster;
+pub use multicloud_e2e::cluster::{bare_cluster, global_cluster, storage_class};
 use multicloud_e2e::controller::Controller;
 use multicloud_e2e::operator::{StandInOperator, from_json};
 use multicloud_e2e::plugin::Plugin;
 use multicloud_e2e::webhook::Webhook;
 use multicloud_testenv::ControlPlane;
 use serde_json::json;
-
-/// Provisioner no one runs: PVCs of its classes stay Pending until a volume is made by hand.
-pub const NO_PROVISIONER: &str = "example.com/nobody";
 
 /// A global cluster as `kubectl multicloud install` leaves it, with the stand-in operator: the
 /// CRDs, `multicloud-system`, the webhook and the controller as processes.
@@ -56,22 +52,6 @@ impl Env {
             plane,
         }
     }
-}
-
-/// Creates StorageClass `name` (binding Immediate, provisioned by no one).
-pub async fn storage_class(client: &kube::Client, name: &str, default: bool) {
-    let class: StorageClass = from_json(json!({
-        "metadata": {
-            "name": name,
-            "annotations": {"storageclass.kubernetes.io/is-default-class": default.to_string()}
-        },
-        "provisioner": NO_PROVISIONER,
-        "volumeBindingMode": "Immediate"
-    }));
-    Api::<StorageClass>::all(client.clone())
-        .create(&PostParams::default(), &class)
-        .await
-        .expect("StorageClass is created");
 }
 
 /// Creates a 5Gi PersistentVolume of `class`, which kube-controller-manager binds to a

@@ -4,40 +4,22 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, PostParams};
 use multicloud_api::MulticloudInstance;
-use multicloud_api::keys::SYSTEM_NAMESPACE;
+use multicloud_e2e::cluster::admission_cluster;
+pub use multicloud_e2e::cluster::{bare_cluster, storage_class};
+pub use multicloud_e2e::operator::from_json;
 use multicloud_e2e::webhook::Webhook;
-use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
+use multicloud_testenv::ControlPlane;
 use serde_json::{Value, json};
 
 /// Bound on anything eventually consistent (a watch delivering an event to the webhook).
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A control plane without kube-controller-manager (nothing here needs it).
-pub async fn control_plane() -> ControlPlane {
-    ControlPlane::start_with(Options {
-        controller_manager: ControllerManager::Disabled,
-        ..Options::default()
-    })
-    .await
-    .expect("control plane starts")
-}
-
 /// The global cluster: the CRD, `multicloud-system`, and the webhook running and registered.
 pub async fn global_cluster_with_webhook() -> (ControlPlane, Webhook) {
-    let plane = control_plane().await;
+    let plane = admission_cluster().await;
     let client = plane.client();
-    apply_crd(&client, &multicloud_api::crd::crd())
-        .await
-        .expect("instance CRD is served");
-    let namespace: Namespace = from_json(json!({"metadata": {"name": SYSTEM_NAMESPACE}}));
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &namespace)
-        .await
-        .expect("namespace is created");
     let webhook = Webhook::start(plane.kubeconfig_path(), &["--probe-interval", "500ms"])
         .await
         .expect("webhook starts and becomes ready");
@@ -48,26 +30,12 @@ pub async fn global_cluster_with_webhook() -> (ControlPlane, Webhook) {
     (plane, webhook)
 }
 
-pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("test object is well-formed")
-}
-
 pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
     from_json(json!({
         "apiVersion": "multicloud.dev/v1alpha1",
         "kind": "MulticloudInstance",
         "metadata": {"name": name},
         "spec": spec,
-    }))
-}
-
-pub fn default_class(name: &str) -> StorageClass {
-    from_json(json!({
-        "metadata": {
-            "name": name,
-            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-        },
-        "provisioner": "example.com/none",
     }))
 }
 

@@ -3,18 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, PostParams};
-use multicloud_api::keys::{CLUSTER_LABEL, KUBECONFIG_KEY, SYSTEM_NAMESPACE};
+use multicloud_api::clusters::registration_secret;
+use multicloud_api::keys::SYSTEM_NAMESPACE;
 use multicloud_e2e::wait::eventually_within;
 use multicloud_e2e::webhook::Webhook;
-use multicloud_testenv::{ControlPlane, ControllerManager, Options};
-use serde_json::json;
+use multicloud_testenv::ControlPlane;
 
 use super::client::{Connection, Outcome, Target};
 use super::load::{Load, Sample, Shape, Summary, examples};
-use super::support::{self, ApiLoad, from_json, reviews, seconds, unreachable, validations};
+use super::support::{self, ApiLoad, reviews, seconds, unreachable, validations};
 
 /// Dry-run creates per second through the API server.
 const API_RATE: u64 = 20;
@@ -155,35 +154,16 @@ fn judge(samples: &[Sample], cluster: &str, times: &Outage) -> Judged {
     }
 }
 
-fn cluster_secret(name: &str, kubeconfig: String) -> Secret {
-    Secret {
-        metadata: from_json(json!({"name": name, "labels": {CLUSTER_LABEL: "true"}})),
-        data: Some(
-            [(
-                KUBECONFIG_KEY.to_owned(),
-                ByteString(kubeconfig.into_bytes()),
-            )]
-            .into(),
-        ),
-        ..Secret::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_management_cluster_outage_is_denied_at_once_and_recovered_without_restart() {
     let plane = support::cluster_with_storage().await;
     let (webhook, target) = webhook_on(&plane).await;
-    let edge = ControlPlane::start_with(Options {
-        controller_manager: ControllerManager::Disabled,
-        ..Options::default()
-    })
-    .await
-    .expect("edge-1 control plane starts");
-    support::create_default_class(&edge, "edge-standard").await;
+    let edge = multicloud_e2e::cluster::bare_cluster().await;
+    support::storage_class(&edge.client(), "edge-standard", true).await;
     Api::<Secret>::namespaced(plane.client(), SYSTEM_NAMESPACE)
         .create(
             &PostParams::default(),
-            &cluster_secret("edge-1", edge.kubeconfig_yaml()),
+            &registration_secret("edge-1", &edge.kubeconfig_yaml()),
         )
         .await
         .expect("edge-1 is registered");

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, PostParams};
 use multicloud_api::MulticloudInstance;
-use multicloud_api::keys::SYSTEM_NAMESPACE;
+use multicloud_api::testing;
+use multicloud_e2e::cluster::admission_cluster;
+pub use multicloud_e2e::cluster::storage_class;
+pub use multicloud_e2e::operator::from_json;
 use multicloud_e2e::webhook::Webhook;
-use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
-use serde_json::{Value, json};
+use multicloud_testenv::ControlPlane;
+use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::client::{Outcome, Target};
@@ -51,42 +52,9 @@ pub fn shape() -> Shape {
 
 /// A control plane with the CRD, `multicloud-system` and a default StorageClass.
 pub async fn cluster_with_storage() -> ControlPlane {
-    let plane = ControlPlane::start_with(Options {
-        controller_manager: ControllerManager::Disabled,
-        ..Options::default()
-    })
-    .await
-    .expect("control plane starts");
-    let client = plane.client();
-    apply_crd(&client, &multicloud_api::crd::crd())
-        .await
-        .expect("instance CRD is served");
-    let namespace: Namespace = from_json(json!({"metadata": {"name": SYSTEM_NAMESPACE}}));
-    Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &namespace)
-        .await
-        .expect("namespace is created");
-    create_default_class(&plane, "standard").await;
+    let plane = admission_cluster().await;
+    storage_class(&plane.client(), "standard", true).await;
     plane
-}
-
-/// Creates a default StorageClass named `name` on `plane`.
-pub async fn create_default_class(plane: &ControlPlane, name: &str) {
-    let class: StorageClass = from_json(json!({
-        "metadata": {
-            "name": name,
-            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-        },
-        "provisioner": "example.com/none",
-    }));
-    Api::<StorageClass>::all(plane.client())
-        .create(&PostParams::default(), &class)
-        .await
-        .expect("StorageClass is created");
-}
-
-pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("test object is well-formed")
 }
 
 /// The webhook process's HTTPS endpoint, trusting its CA.
@@ -111,25 +79,9 @@ pub fn review(stream: &str, n: u64, cluster: &str) -> (&'static str, Vec<u8>, St
     } else {
         "/mutate"
     };
-    let body = json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": "multicloud.dev", "version": "v1alpha1", "kind": "MulticloudInstance"},
-            "resource": {"group": "multicloud.dev", "version": "v1alpha1", "resource": "multicloudinstances"},
-            "name": name,
-            "operation": "CREATE",
-            "userInfo": {"username": "load"},
-            "object": {
-                "apiVersion": "multicloud.dev/v1alpha1",
-                "kind": "MulticloudInstance",
-                "metadata": {"name": name},
-                "spec": spec,
-            },
-            "dryRun": true,
-        },
-    });
+    let mut body = testing::create_review(&uid, &name, spec);
+    body["request"]["userInfo"]["username"] = json!("load");
+    body["request"]["dryRun"] = json!(true);
     (
         path,
         serde_json::to_vec(&body).expect("JSON"),

@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
+use tower::ServiceExt;
 
 /// A CA and a serving certificate it signed for 127.0.0.1 and localhost.
 pub struct Pki {
@@ -95,6 +96,26 @@ pub fn app(directory: Arc<Directory>, cluster_wait: Duration, request_timeout: D
         },
         request_timeout,
     )
+}
+
+/// The router with `local` synced and one class, `default_class`, its default; clusters not
+/// synced yet are waited for 2 s and requests bounded at 4 s.
+pub fn local_app(default_class: &str) -> Router {
+    app(
+        ready_directory(vec![StorageClassInfo::new(default_class, true)]),
+        Duration::from_secs(2),
+        Duration::from_secs(4),
+    )
+}
+
+/// Sends `request` through `app` in process: the status and the body as text.
+pub async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// An HTTPS server on 127.0.0.1 running in this process; stopped when dropped.

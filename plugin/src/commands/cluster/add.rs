@@ -1,13 +1,11 @@
 //! `cluster add`: checks the cluster answers, shows its StorageClasses, and stores a
 //! self-contained kubeconfig of it in its Secret.
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Client;
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use multicloud_api::clusters::StorageClassInfo;
-use multicloud_api::keys::{CLUSTER_LABEL, FIELD_MANAGER, KUBECONFIG_KEY, SYSTEM_NAMESPACE};
+use multicloud_api::clusters::{StorageClassInfo, registration_secret};
+use multicloud_api::keys::{FIELD_MANAGER, SYSTEM_NAMESPACE};
 use multicloud_api::rules::check_cluster_name;
 
 use super::ClusterAddArgs;
@@ -71,23 +69,7 @@ async fn store(
     kubeconfig: &str,
     overwrite: bool,
 ) -> Result<(), CmdError> {
-    let secret = Secret {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            namespace: Some(SYSTEM_NAMESPACE.to_owned()),
-            labels: Some([(CLUSTER_LABEL.to_owned(), "true".to_owned())].into()),
-            ..ObjectMeta::default()
-        },
-        type_: Some("Opaque".to_owned()),
-        data: Some(
-            [(
-                KUBECONFIG_KEY.to_owned(),
-                ByteString(kubeconfig.as_bytes().to_vec()),
-            )]
-            .into(),
-        ),
-        ..Secret::default()
-    };
+    let secret = registration_secret(name, kubeconfig);
     let api: Api<Secret> = Api::namespaced(global.clone(), SYSTEM_NAMESPACE);
     let context = format!("failed to store Secret {SYSTEM_NAMESPACE}/{name}");
     let result = if overwrite {
