@@ -83,6 +83,8 @@ struct Cluster {
 /// The API server address the kubeconfig's current (or only) context points at, once the file
 /// is known to be usable without running a credential plugin.
 pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
+    crate::yaml::check_depth(text)
+        .map_err(|e| KubeconfigError::Syntax(format!("document: {e}")))?;
     let file: File = serde_yaml::from_str(text).map_err(|e| {
         KubeconfigError::Syntax(match e.location() {
             Some(at) => format!("at line {}, column {}", at.line(), at.column()),
@@ -175,6 +177,25 @@ users:
             .to_string();
         assert!(!error.contains("s3cr3t"), "{error}");
         assert!(error.contains("line"), "{error}");
+    }
+
+    #[test]
+    fn deeply_nested_text_is_refused_before_it_is_parsed() {
+        let depth = crate::yaml::MAX_FLOW_DEPTH + 1;
+        let text = format!(
+            "{GOOD}\nextra: {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let line = GOOD.lines().count() + 2;
+        assert_eq!(
+            server_of(&text),
+            Err(KubeconfigError::Syntax(format!(
+                "document: flow collections nested more than 1000 levels deep at line {line} \
+                 column {}",
+                7 + depth
+            )))
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod kubeconfig;
 pub mod names;
 pub mod quantity;
 pub mod rules;
+pub mod yaml;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

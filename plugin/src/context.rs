@@ -76,15 +76,25 @@ impl Context {
             config.read_timeout = limit;
             config.write_timeout = limit;
         }
-        let server = config.cluster_url.to_string();
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_owned();
         let builder = kube::client::ClientBuilder::try_from(config)
             .map_err(|e| CmdError::kube(format!("failed to set up a client for {server}"), e))?;
-        Ok(builder.with_layer(&self.warnings.layer()).build())
+        Ok(builder
+            .with_layer(&self.warnings.layer())
+            .with_layer(&naming_the_server(server))
+            .build())
     }
 
     /// A client for a kubeconfig given as text (a management cluster's Secret), using its
     /// current context.
     pub async fn client_from_kubeconfig(&self, text: &str, what: &str) -> Result<Client, CmdError> {
+        multicloud_api::yaml::check_depth(text).map_err(|e| {
+            CmdError::with_source(format!("the kubeconfig of {what} cannot be read"), e)
+        })?;
         let kubeconfig = Kubeconfig::from_yaml(text).map_err(|e| {
             CmdError::with_source(format!("the kubeconfig of {what} cannot be read"), e)
         })?;
@@ -121,11 +131,36 @@ async fn global_config(connection: &Connection) -> Result<Config, CmdError> {
     config_for_context(kubeconfig, connection.context.as_deref(), "the kubeconfig").await
 }
 
+/// A request that got no HTTP answer: which API server it went to, then why.
+#[derive(Debug, thiserror::Error)]
+#[error("no answer from the API server at {server}")]
+pub struct NoAnswer {
+    server: String,
+    #[source]
+    source: tower::BoxError,
+}
+
+/// A layer for kube's `ClientBuilder` that names `server` in every error without an HTTP
+/// answer (refused connections, TLS failures, timeouts): kube's own say only "client error
+/// (Connect)" or "deadline has elapsed", and a user with several clusters needs to know which.
+fn naming_the_server(
+    server: String,
+) -> tower::util::MapErrLayer<impl Fn(tower::BoxError) -> tower::BoxError + Clone> {
+    tower::util::MapErrLayer::new(move |source| -> tower::BoxError {
+        Box::new(NoAnswer {
+            server: server.clone(),
+            source,
+        })
+    })
+}
+
 /// Reads a kubeconfig file, naming it in the error.
 pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, CmdError> {
-    Kubeconfig::read_from(path).map_err(|e| {
-        CmdError::with_source(format!("failed to read kubeconfig {}", path.display()), e)
-    })
+    let failed = || format!("failed to read kubeconfig {}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| CmdError::io(failed(), e))?;
+    multicloud_api::yaml::check_depth(&text).map_err(|e| CmdError::with_source(failed(), e))?;
+    // read_from again, for what it adds: relative certificate paths resolved against the file.
+    Kubeconfig::read_from(path).map_err(|e| CmdError::with_source(failed(), e))
 }
 
 /// The configuration of `context` (or the current one) in `kubeconfig`.

@@ -98,22 +98,28 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Document>, CmdError> {
     };
     let mut documents = Vec::new();
     for raw in values {
-        documents.extend(classify(raw.source, raw.value, raw.yaml.as_deref())?);
+        let yaml = raw
+            .yaml
+            .as_ref()
+            .map(|(text, before)| (text.as_str(), *before));
+        documents.extend(classify(raw.source, raw.value, yaml)?);
     }
     Ok(documents)
 }
 
-/// A parsed document, with its YAML text (padded to its place in the file) when it was YAML,
-/// so that a typed parse can report the line of a wrong field.
+/// A parsed document, with its YAML text and the number of lines before it in the file when
+/// it was YAML, so that a typed parse can report the line of a wrong field.
 struct Raw {
     source: Source,
     value: Value,
-    yaml: Option<String>,
+    yaml: Option<(String, usize)>,
 }
 
-/// Each YAML document with the line it starts on. Documents are split at `---` lines and each
-/// is parsed after as many blank lines as precede it, so parser errors carry the file's line.
+/// Each YAML document with the line it starts on. Documents are split at `---` lines and parsed
+/// one by one; parser errors are moved down by the lines before the document, so they carry
+/// the file's line.
 fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
+    check_depth(file, text)?;
     let mut values = Vec::new();
     let mut start = 0;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -122,9 +128,8 @@ fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
         if body.trim().is_empty() {
             return Ok(());
         }
-        let padded = "\n".repeat(from) + &body;
-        let value: Value = serde_yaml::from_str(&padded)
-            .map_err(|e| located(file, e.location().map(|l| (l.line(), l.column())), e))?;
+        let value: Value =
+            serde_yaml::from_str(&body).map_err(|e| yaml_error(file, from, "", &e))?;
         if !value.is_null() {
             // The document starts at its first line with content.
             let first = (from..to)
@@ -139,7 +144,7 @@ fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
                     line: first + 1,
                 },
                 value,
-                yaml: Some(padded),
+                yaml: Some((body, from)),
             });
         }
         Ok(())
@@ -154,6 +159,51 @@ fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
     }
     flush(start, lines.len())?;
     Ok(values)
+}
+
+/// Refuses YAML text of `file` nested too deeply to parse in reasonable time.
+pub(crate) fn check_depth(file: &str, text: &str) -> Result<(), CmdError> {
+    multicloud_api::yaml::check_depth(text)
+        .map_err(|deep| located(file, Some((deep.line, deep.column)), deep))
+}
+
+/// A YAML parser error of a document that starts after `lines_before` lines of `file`, located
+/// in the file (`file:line:column: `); `what` goes before the parser's message.
+pub(crate) fn yaml_error(
+    file: &str,
+    lines_before: usize,
+    what: &str,
+    e: &serde_yaml::Error,
+) -> CmdError {
+    let message = match e.location() {
+        Some(l) => e
+            .to_string()
+            .replace(&format!(" at line {} column {}", l.line(), l.column()), ""),
+        None => e.to_string(),
+    };
+    let message = shift_marks(&message, lines_before);
+    let at = e.location().map(|l| (l.line() + lines_before, l.column()));
+    located(file, at, format!("{what}{message}"))
+}
+
+/// `message` with every " at line L column C" the parser wrote into it (the start of the
+/// construct being parsed) moved down by `lines_before`.
+fn shift_marks(message: &str, lines_before: usize) -> String {
+    const MARK: &str = " at line ";
+    let mut pieces = message.split(MARK);
+    let mut shifted = pieces.next().unwrap_or_default().to_owned();
+    for piece in pieces {
+        shifted.push_str(MARK);
+        let digits = piece.len() - piece.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match piece[..digits].parse::<usize>() {
+            Ok(line) if piece[digits..].starts_with(" column ") => {
+                shifted.push_str(&(line + lines_before).to_string());
+                shifted.push_str(&piece[digits..]);
+            }
+            _ => shifted.push_str(piece),
+        }
+    }
+    shifted
 }
 
 /// Each JSON value of a file holding one or more, with the line it starts on.
@@ -180,7 +230,11 @@ fn json_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
 }
 
 /// An object becomes a document; a `List` becomes its items.
-fn classify(source: Source, value: Value, yaml: Option<&str>) -> Result<Vec<Document>, CmdError> {
+fn classify(
+    source: Source,
+    value: Value,
+    yaml: Option<(&str, usize)>,
+) -> Result<Vec<Document>, CmdError> {
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
@@ -212,13 +266,8 @@ fn classify(source: Source, value: Value, yaml: Option<&str>) -> Result<Vec<Docu
     }
     let instance: MulticloudInstance = match yaml {
         // The YAML parser knows the line of the field at fault; JSON values do not.
-        Some(text) => serde_yaml::from_str(text).map_err(|e| {
-            let at = e.location().map(|l| (l.line(), l.column()));
-            located(
-                &source.file,
-                at,
-                format!("not a valid MulticloudInstance: {e}"),
-            )
+        Some((text, before)) => serde_yaml::from_str(text).map_err(|e| {
+            yaml_error(&source.file, before, "not a valid MulticloudInstance: ", &e)
         })?,
         None => serde_json::from_value(value)
             .map_err(|e| CmdError::msg(format!("{source}: not a valid MulticloudInstance: {e}")))?,

@@ -104,15 +104,11 @@ impl CheckArgs {
 pub fn load_catalog(path: &Path) -> Result<ClusterCatalog, CmdError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CmdError::io(format!("failed to read {}", path.display()), e))?;
+    let file = path.display().to_string();
+    crate::input::check_depth(&file, &text)?;
     serde_yaml::from_str(&text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(":{}:{}", l.line(), l.column()))
-            .unwrap_or_default();
-        CmdError::msg(format!(
-            "{}{at}: not a clusters file: {e}; see manifests/examples/clusters.yaml for the format",
-            path.display()
-        ))
+        let what = "not a clusters file (manifests/examples/clusters.yaml shows the format): ";
+        crate::input::yaml_error(&file, 0, what, &e)
     })
 }
 

@@ -69,6 +69,27 @@ fn a_wrong_field_type_names_its_line() {
 }
 
 #[test]
+fn errors_in_later_documents_name_the_line_in_the_file() {
+    let first = "apiVersion: multicloud.dev/v1alpha1\nkind: MulticloudInstance\nmetadata:\n  \
+                 name: a\nspec: {}\n";
+    let wrong_type = format!(
+        "{first}---\n{first}---\n# note\n{}",
+        first.replace("{}", "{etcd: {replicas: x}}")
+    );
+    assert_eq!(
+        error("many.yaml", &wrong_type),
+        "many.yaml:18:25: not a valid MulticloudInstance: spec.etcd.replicas: invalid type: \
+         string \"x\", expected i32"
+    );
+    let unclosed = format!("{first}---\nkind: [a\n");
+    assert_eq!(
+        error("many.yaml", &unclosed),
+        "many.yaml:8:1: did not find expected ',' or ']', while parsing a flow sequence at line 7 \
+         column 7"
+    );
+}
+
+#[test]
 fn malformed_json_names_file_and_line() {
     let message = error(
         "x.json",

@@ -20,13 +20,17 @@ metadata:
 spec: {}
 ";
 
-/// Nesting far beyond the parsers' recursion limit (128), small enough to stay quick: the YAML
-/// parser reads a whole document before the limit applies, in time that grows with the square
-/// of the depth.
-const DEPTH: usize = 10_000;
+/// Nesting far beyond the parsers' recursion limit (128). The YAML parser would read a whole
+/// document before that limit applies, in time that grows with the square of the depth; the
+/// plugin refuses such text before parsing it.
+const DEPTH: usize = 100_000;
 
 fn nested(prefix: &str) -> String {
-    format!("{prefix}{}{}\n", "[".repeat(DEPTH), "]".repeat(DEPTH))
+    nested_to(prefix, DEPTH)
+}
+
+fn nested_to(prefix: &str, depth: usize) -> String {
+    format!("{prefix}{}{}\n", "[".repeat(depth), "]".repeat(depth))
 }
 
 /// Nine aliases of nine aliases of ...: a billion strings once expanded.
@@ -94,7 +98,13 @@ fn malformed_instance_files_are_reported_with_file_and_line() {
             .to_owned(),
             vec!["error: trailing.json:2:1: expected value"],
         ),
-        ("deep.yaml", nested("a: "), vec!["error: deep.yaml:1:", "recursion limit exceeded"]),
+        (
+            "deep.yaml",
+            nested("a: "),
+            vec!["error: deep.yaml:1:1004: flow collections nested more than 1000 levels deep"],
+        ),
+        // Within the guard's limit, past the parser's.
+        ("deeper.yaml", nested_to("a: ", 500), vec!["error: deeper.yaml:1:", "recursion limit exceeded"]),
         ("deep.json", nested("{\"kind\": "), vec!["error: deep.json:1:", "recursion limit exceeded"]),
         ("laughs.yaml", billion_laughs(), vec!["error: laughs.yaml: repetition limit exceeded"]),
         ("empty.yaml", String::new(), vec!["error: no MulticloudInstance found in the input"]),
@@ -171,9 +181,14 @@ fn malformed_clusters_files_are_reported_with_file_and_line() {
             "shape.yaml",
             "clusters: [a, b]\n",
             &[
-                "error: shape.yaml:1:11: not a clusters file",
-                "see manifests/examples/clusters.yaml for the format",
+                "error: shape.yaml:1:11: not a clusters file (manifests/examples/clusters.yaml \
+                 shows the format): clusters: invalid type: sequence, expected a map\n",
             ],
+        ),
+        (
+            "deep.yaml",
+            &nested("clusters: "),
+            &["error: deep.yaml:1:1011: flow collections nested more than 1000 levels deep\n"],
         ),
     ];
     for (name, contents, fragments) in cases {

@@ -252,8 +252,17 @@ fn a_server_that_never_answers_is_given_up_after_the_request_timeout() {
             *command,
         ]
         .concat();
-        sandbox
-            .run(&args, b"")
-            .expect(&args.join(" "), 1, &[doing, "deadline has elapsed"]);
+        sandbox.run(&args, b"").expect(
+            &args.join(" "),
+            1,
+            &[
+                doing,
+                &format!(
+                    "caused by: no answer from the API server at https://127.0.0.1:{}\n",
+                    silent.port
+                ),
+                "deadline has elapsed",
+            ],
+        );
     }
 }
