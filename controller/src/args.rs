@@ -63,6 +63,11 @@ pub struct Args {
     #[arg(long, value_parser = seconds, default_value = "10")]
     pub remote_timeout: Duration,
 
+    /// Time limit of one reconcile. One that passes it (an API server that stopped answering
+    /// mid-request) is abandoned and retried with backoff; every step is safe to repeat.
+    #[arg(long, value_parser = seconds, default_value = "120")]
+    pub reconcile_timeout: Duration,
+
     /// Instances reconciled at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: u16,

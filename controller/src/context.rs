@@ -26,6 +26,8 @@ pub struct Settings {
     pub resync_interval: Duration,
     /// Limit of each call to a management cluster or an instance's Karmada API.
     pub remote_timeout: Duration,
+    /// Limit of one whole reconcile, global cluster calls included.
+    pub reconcile_timeout: Duration,
 }
 
 /// Shared state of the reconciler.

@@ -14,6 +14,13 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// The reconcile did not finish within its time limit.
+    #[error(
+        "the reconcile did not finish within {} s (--reconcile-timeout); is the API server \
+         answering?",
+        .0.as_secs_f64()
+    )]
+    TimedOut(std::time::Duration),
     /// A watch cache has not been filled yet.
     #[error(
         "the watch of {0} has not synced yet; check that the controller may list and watch them"

@@ -73,6 +73,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             poll_interval: args.poll_interval,
             resync_interval: args.resync_interval,
             remote_timeout: args.remote_timeout,
+            reconcile_timeout: args.reconcile_timeout,
         },
         member_interval: args.member_interval,
         concurrency: args.concurrency,

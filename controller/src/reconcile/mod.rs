@@ -11,7 +11,7 @@ mod observe;
 mod status_write;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kube::runtime::controller::Action;
 use multicloud_api::{MulticloudInstance, Phase, names};
@@ -28,12 +28,24 @@ pub async fn reconcile(
     ctx: Arc<Context>,
 ) -> Result<Action, Error> {
     let started = Instant::now();
-    let result = run(&instance, &ctx).await;
+    let result = bounded(ctx.settings.reconcile_timeout, run(&instance, &ctx)).await;
     ctx.metrics.reconciled(result.is_ok(), started.elapsed());
     if result.is_ok() {
         ctx.failures.succeeded(instance.name());
     }
     result
+}
+
+/// `work`, or [`Error::TimedOut`] once `limit` has passed. The global client has no read
+/// timeout of its own (its watches stay open for minutes), so without this a request the API
+/// server never answers would hold its instance forever.
+async fn bounded<T>(
+    limit: Duration,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or(Err(Error::TimedOut(limit)))
 }
 
 /// Retries a failed reconcile with exponential backoff per instance.
@@ -141,4 +153,42 @@ fn now() -> String {
     k8s_openapi::jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reconcile_that_never_ends_is_abandoned_at_its_limit() {
+        let limit = Duration::from_secs(120);
+        let started = tokio::time::Instant::now();
+        let outcome = bounded(limit, std::future::pending::<Result<(), Error>>()).await;
+        assert!(
+            matches!(outcome, Err(Error::TimedOut(l)) if l == limit),
+            "{outcome:?}"
+        );
+        assert_eq!(started.elapsed(), limit);
+        let message = outcome.expect_err("timed out").to_string();
+        assert!(
+            message.contains("within 120 s (--reconcile-timeout)"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reconcile_within_its_limit_keeps_its_outcome() {
+        let limit = Duration::from_secs(120);
+        let done = bounded(limit, async {
+            tokio::time::sleep(Duration::from_secs(119)).await;
+            Ok(7)
+        })
+        .await;
+        assert_eq!(done.ok(), Some(7));
+        let failed = bounded(limit, async {
+            Err::<(), _>(Error::NotSynced("namespaces"))
+        })
+        .await;
+        assert!(matches!(failed, Err(Error::NotSynced("namespaces"))));
+    }
 }
