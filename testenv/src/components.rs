@@ -211,6 +211,21 @@ pub(crate) fn readyz(client: &kube::Client) -> Check<'_> {
     Check::kubernetes(client, "/readyz")
 }
 
+/// A running kube-controller-manager and the port of its health endpoint.
+pub(crate) struct ControllerManager {
+    pub(crate) process: Process,
+    port: u16,
+}
+
+impl ControllerManager {
+    /// Waits until `/healthz` answers.
+    pub(crate) async fn wait_ready(&mut self, timeout: Duration) -> Result<(), Error> {
+        let client = kubeconfig::health_client(&format!("https://127.0.0.1:{}", self.port))?;
+        let check = Check::kubernetes(&client, "/healthz");
+        wait_ready(&mut self.process, check, timeout).await
+    }
+}
+
 /// Starts kube-controller-manager against the admin kubeconfig and waits for `/healthz`.
 pub(crate) async fn start_controller_manager(
     binary: &Path,
@@ -218,7 +233,7 @@ pub(crate) async fn start_controller_manager(
     certs: &Certs,
     kubeconfig: &Path,
     timeout: Duration,
-) -> Result<Process, Error> {
+) -> Result<ControllerManager, Error> {
     let legacy = has_insecure_port(kubernetes_minor_version(binary)?);
     let mut attempt = 0;
     loop {
@@ -244,12 +259,13 @@ pub(crate) async fn start_controller_manager(
             args.push(flag("port", 0));
         }
         let log = dir.join("kube-controller-manager.log");
-        let mut process = Process::start("kube-controller-manager", binary, args, Vec::new(), log)?;
-        let client = kubeconfig::health_client(&format!("https://127.0.0.1:{port}"))?;
-        let check = Check::kubernetes(&client, "/healthz");
-        match wait_ready(&mut process, check, timeout).await {
-            Ok(()) => return Ok(process),
-            Err(err) if err.is_port_conflict() && attempt < PORT_ATTEMPTS => process.stop(),
+        let process = Process::start("kube-controller-manager", binary, args, Vec::new(), log)?;
+        let mut started = ControllerManager { process, port };
+        match started.wait_ready(timeout).await {
+            Ok(()) => return Ok(started),
+            Err(err) if err.is_port_conflict() && attempt < PORT_ATTEMPTS => {
+                started.process.stop();
+            }
             Err(err) => return Err(err),
         }
     }

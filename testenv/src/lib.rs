@@ -82,7 +82,7 @@ impl Default for Options {
 pub struct ControlPlane {
     // Stopped in this order by `Drop`: the controller manager first, so it does not log
     // connection errors about a vanished apiserver, then the apiserver, then its store.
-    controller_manager: Option<Process>,
+    controller_manager: Option<components::ControllerManager>,
     apiserver: Process,
     etcd: Process,
     client: kube::Client,
@@ -206,7 +206,7 @@ impl ControlPlane {
         [
             Some(&self.etcd),
             Some(&self.apiserver),
-            self.controller_manager.as_ref(),
+            self.controller_manager.as_ref().map(|c| &c.process),
         ]
         .into_iter()
         .flatten()
@@ -224,7 +224,21 @@ impl ControlPlane {
     /// Starts the API server again on the same port with the same etcd, certificates and
     /// flags (stopping it first if it runs), and waits until it is ready. Clients and
     /// kubeconfigs handed out before keep working.
+    ///
+    /// kube-controller-manager exits when the API server goes away before it has finished
+    /// starting; it is then started again too, so that the control plane is whole.
     pub async fn restart_apiserver(&mut self) -> Result<(), Error> {
+        self.start_apiserver_again().await?;
+        if let Some(controller_manager) = &mut self.controller_manager
+            && controller_manager.process.exit_status().is_some()
+        {
+            controller_manager.process.restart()?;
+            controller_manager.wait_ready(self.start_timeout).await?;
+        }
+        Ok(())
+    }
+
+    async fn start_apiserver_again(&mut self) -> Result<(), Error> {
         // The port must stay the same; when another process took it meanwhile, wait for it.
         let mut attempt = 0;
         loop {
@@ -246,7 +260,7 @@ impl ControlPlane {
 impl Drop for ControlPlane {
     fn drop(&mut self) {
         if let Some(controller_manager) = &mut self.controller_manager {
-            controller_manager.stop();
+            controller_manager.process.stop();
         }
         self.apiserver.stop();
         self.etcd.stop();
@@ -255,7 +269,7 @@ impl Drop for ControlPlane {
 
 /// The processes of a control plane that started.
 struct Started {
-    controller_manager: Option<Process>,
+    controller_manager: Option<components::ControllerManager>,
     apiserver: components::Apiserver,
     etcd: Process,
     kubeconfig_path: PathBuf,

@@ -152,6 +152,54 @@ async fn apiserver_restarts_on_the_same_port_with_the_same_data() {
 }
 
 #[tokio::test]
+async fn a_controller_manager_that_died_is_started_again_with_the_api_server() {
+    let mut cluster = start().await;
+    let pid_of_manager = |cluster: &ControlPlane| {
+        cluster
+            .pids()
+            .into_iter()
+            .find(|(name, _)| *name == "kube-controller-manager")
+            .map(|(_, pid)| pid)
+            .expect("kube-controller-manager runs")
+    };
+    let before = pid_of_manager(&cluster);
+    // As it does when the API server goes away while it starts.
+    let pid = rustix::process::Pid::from_raw(before as i32).expect("a process id");
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill");
+    eventually(
+        "kube-controller-manager to exit",
+        Duration::from_secs(10),
+        || async { !alive(before) },
+    )
+    .await;
+
+    cluster.stop_apiserver();
+    cluster
+        .restart_apiserver()
+        .await
+        .expect("API server and controller manager start again");
+    let after = pid_of_manager(&cluster);
+    assert_ne!(after, before);
+    assert!(alive(after), "kube-controller-manager ({after}) runs");
+    // It does its work again: a deleted namespace is finalized.
+    let namespaces: Api<Namespace> = Api::all(cluster.client());
+    namespaces
+        .create(&PostParams::default(), &namespace("after-restart"))
+        .await
+        .expect("create namespace");
+    namespaces
+        .delete("after-restart", &DeleteParams::default())
+        .await
+        .expect("delete namespace");
+    eventually(
+        "the namespace to be finalized",
+        Duration::from_secs(60),
+        || async { matches!(namespaces.get_opt("after-restart").await, Ok(None)) },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn kubeconfig_file_matches_the_yaml_and_names_the_server() {
     let cluster = start().await;
     let file = std::fs::read_to_string(cluster.kubeconfig_path()).expect("read kubeconfig");
