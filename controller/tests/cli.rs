@@ -60,6 +60,18 @@ fn run(args: &[&str]) -> Outcome {
     }
 }
 
+/// Asserts that the run failed with status 1 and said each of `fragments` on stderr.
+fn fails_saying(out: &Outcome, fragments: &[&str]) {
+    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
+    for fragment in fragments {
+        assert!(
+            out.stderr.contains(fragment),
+            "no {fragment:?} in: {}",
+            out.stderr
+        );
+    }
+}
+
 /// A kubeconfig for a server on loopback; nothing listens there, and nothing needs to.
 fn loopback_kubeconfig(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("kubeconfig");
@@ -96,32 +108,18 @@ fn a_duration_that_is_not_a_number_is_refused_naming_the_flag() {
 }
 
 #[test]
-fn a_missing_kubeconfig_is_named() {
+fn a_kubeconfig_that_cannot_be_read_is_named() {
     let dir = tempfile::tempdir().expect("temporary directory");
+    let not_yaml = dir.path().join("kubeconfig");
+    std::fs::write(&not_yaml, "clusters: [unclosed\n").expect("kubeconfig is written");
     let missing = dir.path().join("absent.yaml");
-    let out = run(&["--kubeconfig", missing.to_str().expect("utf-8 path")]);
-    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
-    assert!(
-        out.stderr
-            .contains(&format!("failed to read kubeconfig {}", missing.display())),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
-fn a_kubeconfig_that_is_not_yaml_is_named() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, "clusters: [unclosed\n").expect("kubeconfig is written");
-    let out = run(&["--kubeconfig", path.to_str().expect("utf-8 path")]);
-    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
-    assert!(
-        out.stderr
-            .contains(&format!("failed to read kubeconfig {}", path.display())),
-        "{}",
-        out.stderr
-    );
+    for path in [missing, not_yaml] {
+        let out = run(&["--kubeconfig", path.to_str().expect("utf-8 path")]);
+        fails_saying(
+            &out,
+            &[&format!("failed to read kubeconfig {}", path.display())],
+        );
+    }
 }
 
 #[test]
@@ -134,13 +132,7 @@ fn an_unknown_context_is_named() {
         "--context",
         "nowhere",
     ]);
-    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
-    assert!(
-        out.stderr.contains("failed to load kubeconfig"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("nowhere"), "{}", out.stderr);
+    fails_saying(&out, &["failed to load kubeconfig", "nowhere"]);
 }
 
 #[test]
@@ -155,11 +147,5 @@ fn a_metrics_address_in_use_is_named() {
         "--metrics-address",
         &address,
     ]);
-    assert_eq!(out.code, Some(1), "stderr: {}", out.stderr);
-    assert!(
-        out.stderr
-            .contains(&format!("failed to listen on {address}")),
-        "{}",
-        out.stderr
-    );
+    fails_saying(&out, &[&format!("failed to listen on {address}")]);
 }

@@ -82,14 +82,19 @@ async fn deleted_namespace_disappears() {
         .create(&PostParams::default(), &configmap)
         .await
         .expect("create configmap");
+    delete_until_finalized(&namespaces, "doomed").await;
+}
+
+/// Deletes namespace `name` and waits until kube-controller-manager has finalized it.
+async fn delete_until_finalized(namespaces: &Api<Namespace>, name: &str) {
     namespaces
-        .delete("doomed", &DeleteParams::default())
+        .delete(name, &DeleteParams::default())
         .await
         .expect("delete namespace");
     eventually(
-        "namespace doomed is gone",
+        &format!("namespace {name} is gone"),
         Duration::from_secs(60),
-        || async { matches!(namespaces.get_opt("doomed").await, Ok(None)) },
+        || async { matches!(namespaces.get_opt(name).await, Ok(None)) },
     )
     .await;
 }
@@ -187,16 +192,7 @@ async fn a_controller_manager_that_died_is_started_again_with_the_api_server() {
         .create(&PostParams::default(), &namespace("after-restart"))
         .await
         .expect("create namespace");
-    namespaces
-        .delete("after-restart", &DeleteParams::default())
-        .await
-        .expect("delete namespace");
-    eventually(
-        "the namespace to be finalized",
-        Duration::from_secs(60),
-        || async { matches!(namespaces.get_opt("after-restart").await, Ok(None)) },
-    )
-    .await;
+    delete_until_finalized(&namespaces, "after-restart").await;
 }
 
 #[tokio::test]
