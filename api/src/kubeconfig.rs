@@ -75,14 +75,41 @@ struct Context {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
 struct Cluster {
     #[serde(default)]
     server: String,
+    #[serde(default)]
+    insecure_skip_tls_verify: bool,
+}
+
+/// Where a usable kubeconfig sends its requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The API server address of the current (or only) context.
+    pub server: String,
+    /// Whether the cluster sets `insecure-skip-tls-verify`: its credentials go to whoever
+    /// answers at that address.
+    pub skips_tls_verify: bool,
+}
+
+/// The warning for a kubeconfig that skips TLS verification, naming what it is used for.
+pub fn insecure_warning(what: &str) -> String {
+    format!(
+        "{what} sets insecure-skip-tls-verify: its credentials are sent to whatever answers at \
+         its server address, unverified; set certificate-authority-data instead"
+    )
 }
 
 /// The API server address the kubeconfig's current (or only) context points at, once the file
 /// is known to be usable without running a credential plugin.
 pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
+    target_of(text).map(|target| target.server)
+}
+
+/// Where the kubeconfig's current (or only) context sends requests, once the file is known to
+/// be usable without running a credential plugin.
+pub fn target_of(text: &str) -> Result<Target, KubeconfigError> {
     crate::yaml::check_depth(text)
         .map_err(|e| KubeconfigError::Syntax(format!("document: {e}")))?;
     let file: File = serde_yaml::from_str(text).map_err(|e| {
@@ -119,8 +146,11 @@ pub fn server_of(text: &str) -> Result<String, KubeconfigError> {
             context: context.name.clone(),
             cluster: cluster_name.clone(),
         })?;
-    match cluster.value.as_ref().map(|c| c.server.trim()) {
-        Some(server) if !server.is_empty() => Ok(server.to_owned()),
+    match cluster.value.as_ref() {
+        Some(c) if !c.server.trim().is_empty() => Ok(Target {
+            server: c.server.trim().to_owned(),
+            skips_tls_verify: c.insecure_skip_tls_verify,
+        }),
         _ => Err(KubeconfigError::NoServer(cluster_name)),
     }
 }
@@ -147,6 +177,26 @@ users:
     #[test]
     fn finds_server_of_current_context() {
         assert_eq!(server_of(GOOD).as_deref(), Ok("https://127.0.0.1:6443"));
+        assert_eq!(
+            target_of(GOOD).map(|t| t.skips_tls_verify),
+            Ok(false),
+            "verifies TLS by default"
+        );
+    }
+
+    #[test]
+    fn tells_when_tls_verification_is_skipped() {
+        let insecure = GOOD.replace(
+            r#"server: "https://127.0.0.1:6443""#,
+            r#"server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true"#,
+        );
+        assert_eq!(
+            target_of(&insecure),
+            Ok(Target {
+                server: "https://127.0.0.1:6443".into(),
+                skips_tls_verify: true
+            })
+        );
     }
 
     #[test]

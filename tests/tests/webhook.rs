@@ -67,7 +67,13 @@ async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
 
     // 3. hostPath: admitted, annotated not HA with a reason, and the client gets the warning.
     let host_path = instance("hp", json!({"etcd": {"storage": {"type": "HostPath"}}}));
-    let (created, warnings) = create_reading_warnings(&client, &host_path).await;
+    let (created, warnings) = create_reading_warnings(
+        &client,
+        "/apis/multicloud.dev/v1alpha1/multicloudinstances",
+        &PostParams::default(),
+        &host_path,
+    )
+    .await;
     assert_eq!(
         annotation(&created, HIGH_AVAILABILITY_ANNOTATION),
         Some("false")
@@ -183,6 +189,35 @@ async fn a_second_api_server_is_a_management_cluster_known_from_its_secret() {
         )
         .await
         .expect("cluster Secret is admitted");
+    // A kubeconfig that skips TLS verification is admitted, with a warning for the writer.
+    let insecure: String = edge
+        .kubeconfig_yaml()
+        .lines()
+        .map(|line| {
+            match line
+                .trim_start()
+                .strip_prefix("certificate-authority-data:")
+            {
+                Some(_) => "    insecure-skip-tls-verify: true\n".to_owned(),
+                None => format!("{line}\n"),
+            }
+        })
+        .collect();
+    let (_, warnings) = create_reading_warnings(
+        &client,
+        &format!("/api/v1/namespaces/{SYSTEM_NAMESPACE}/secrets"),
+        &PostParams {
+            dry_run: true,
+            ..PostParams::default()
+        },
+        &registration_secret("edge-insecure", &insecure),
+    )
+    .await;
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("the kubeconfig of cluster `edge-insecure` sets insecure-skip-tls-verify")),
+        "{warnings:?}"
+    );
     let remote = instance("remote", json!({"managementCluster": "edge-1"}));
     let dry_run = PostParams {
         dry_run: true,

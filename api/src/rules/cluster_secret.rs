@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::Secret;
 
 use super::{Decision, Operation, Violation, naming};
 use crate::keys::KUBECONFIG_KEY;
-use crate::kubeconfig::server_of;
+use crate::kubeconfig::{Target, insecure_warning, target_of};
 
 /// The validating decision for a write of a management cluster Secret.
 pub fn validate(operation: Operation, secret: Option<&Secret>) -> Decision {
@@ -20,11 +20,23 @@ pub fn validate(operation: Operation, secret: Option<&Secret>) -> Decision {
     }
     let name = secret.metadata.name.as_deref().unwrap_or_default();
     let mut violations = naming::check_cluster_name(name);
-    violations.extend(kubeconfig_violation(secret));
-    Decision::deny(violations)
+    let target = kubeconfig_target(secret);
+    let warnings = match &target {
+        Ok(target) if target.skips_tls_verify && violations.is_empty() => {
+            vec![insecure_warning(&format!(
+                "the kubeconfig of cluster `{name}`"
+            ))]
+        }
+        _ => Vec::new(),
+    };
+    violations.extend(target.err());
+    Decision {
+        warnings,
+        ..Decision::deny(violations)
+    }
 }
 
-fn kubeconfig_violation(secret: &Secret) -> Option<Violation> {
+fn kubeconfig_target(secret: &Secret) -> Result<Target, Violation> {
     let field = format!("data.{KUBECONFIG_KEY}");
     let bytes = secret
         .data
@@ -39,7 +51,7 @@ fn kubeconfig_violation(secret: &Secret) -> Option<Violation> {
                 .map(|s| s.clone().into_bytes())
         });
     let Some(bytes) = bytes else {
-        return Some(Violation::new(
+        return Err(Violation::new(
             field,
             format!(
                 "is missing: a management cluster Secret holds its kubeconfig under the key `{KUBECONFIG_KEY}`"
@@ -47,12 +59,10 @@ fn kubeconfig_violation(secret: &Secret) -> Option<Violation> {
         ));
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        return Some(Violation::new(
+        return Err(Violation::new(
             field,
             "is not UTF-8 text, so it is not a kubeconfig",
         ));
     };
-    server_of(&text)
-        .err()
-        .map(|e| Violation::new(field, format!("kubeconfig {e}")))
+    target_of(&text).map_err(|e| Violation::new(field, format!("kubeconfig {e}")))
 }

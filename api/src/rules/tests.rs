@@ -662,7 +662,33 @@ mod cluster_secrets {
     #[test]
     fn admits_a_named_secret_with_a_usable_kubeconfig() {
         let s = secret("edge-1", Some(KUBECONFIG.as_bytes()));
-        assert!(validate_cluster_secret(Operation::Create, Some(&s)).allowed());
+        let decision = validate_cluster_secret(Operation::Create, Some(&s));
+        assert!(decision.allowed());
+        assert!(decision.warnings.is_empty(), "{:?}", decision.warnings);
+    }
+
+    #[test]
+    fn skipping_tls_verification_is_admitted_with_a_warning() {
+        let insecure = KUBECONFIG.replace(
+            "{server: 'https://127.0.0.1:1'}",
+            "{server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}",
+        );
+        let s = secret("edge-1", Some(insecure.as_bytes()));
+        let decision = validate_cluster_secret(Operation::Create, Some(&s));
+        assert!(decision.allowed());
+        assert_eq!(
+            decision.warnings,
+            [
+                "the kubeconfig of cluster `edge-1` sets insecure-skip-tls-verify: its \
+                 credentials are sent to whatever answers at its server address, unverified; \
+                 set certificate-authority-data instead"
+            ]
+        );
+        // A denied Secret gets its denial only.
+        let s = secret("k-edge", Some(insecure.as_bytes()));
+        let decision = validate_cluster_secret(Operation::Create, Some(&s));
+        assert!(!decision.allowed());
+        assert!(decision.warnings.is_empty(), "{:?}", decision.warnings);
     }
 
     #[test]

@@ -97,14 +97,20 @@ pub fn annotation<'a>(instance: &'a MulticloudInstance, key: &str) -> Option<&'a
         .map(String::as_str)
 }
 
-/// Creates an instance through a raw request, to read the `Warning` headers kubectl prints.
-pub async fn create_reading_warnings(
+/// Creates `object` in `collection` (a URL path) through a raw request, to read the `Warning`
+/// headers kubectl prints.
+pub async fn create_reading_warnings<T>(
     client: &kube::Client,
-    instance: &MulticloudInstance,
-) -> (MulticloudInstance, Vec<String>) {
-    let body = serde_json::to_vec(instance).expect("encodes");
-    let request = kube::core::Request::new("/apis/multicloud.dev/v1alpha1/multicloudinstances")
-        .create(&PostParams::default(), body)
+    collection: &str,
+    params: &PostParams,
+    object: &T,
+) -> (T, Vec<String>)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let body = serde_json::to_vec(object).expect("encodes");
+    let request = kube::core::Request::new(collection)
+        .create(params, body)
         .expect("request");
     let response = client
         .send(request.map(kube::client::Body::from))
@@ -124,7 +130,7 @@ pub async fn create_reading_warnings(
         String::from_utf8_lossy(&bytes)
     );
     (
-        serde_json::from_slice(&bytes).expect("an instance"),
+        serde_json::from_slice(&bytes).expect("the created object"),
         warnings,
     )
 }
