@@ -30,6 +30,8 @@ seed() {
 seed admission_rules '../testdata/admission/*/*.json'
 # The webhook's request path: the reviews kube-apiserver sent, as the webhook's tests keep them.
 seed webhook_review '../testdata/admission/*/*.json' '../webhook/tests/data/*/*.json'
+# check's inputs: the example manifests and clusters file, and the plugin's test inputs.
+seed check_input '../manifests/examples/*.yaml' '../plugin/tests/cmd/*.in/*'
 
 targets=$(cargo fuzz list)
 cargo fuzz build -O

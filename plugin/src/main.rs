@@ -4,36 +4,15 @@
 //! once, and choose the exit status (0 success, 1 error or problems found, 2 usage error).
 #![forbid(unsafe_code)]
 
-mod cli;
-mod clusters;
-mod commands;
-mod context;
-mod duration;
-mod error;
-mod events;
-#[cfg(test)]
-mod fixtures;
-mod flatten;
-mod input;
-mod instances;
-mod linediff;
-mod observe;
-mod output;
-mod progress;
-mod steps;
-mod style;
-mod table;
-mod wait;
-mod warnings;
-
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::Cli;
-use crate::context::Context;
-use crate::output::Status;
+use kubectl_multicloud::cli::Cli;
+use kubectl_multicloud::context::Context;
+use kubectl_multicloud::output::Status;
+use kubectl_multicloud::{commands, error};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -34,7 +34,6 @@ impl Style {
     }
 
     /// No colour at all.
-    #[cfg(test)]
     pub fn plain() -> Self {
         Self { colour: false }
     }

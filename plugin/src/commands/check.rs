@@ -104,11 +104,15 @@ impl CheckArgs {
 pub fn load_catalog(path: &Path) -> Result<ClusterCatalog, CmdError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CmdError::io(format!("failed to read {}", path.display()), e))?;
-    let file = path.display().to_string();
-    crate::input::check_depth(&file, &text)?;
-    serde_yaml::from_str(&text).map_err(|e| {
+    parse_catalog(&path.display().to_string(), &text)
+}
+
+/// Parses the text of clusters file `file`.
+pub fn parse_catalog(file: &str, text: &str) -> Result<ClusterCatalog, CmdError> {
+    crate::input::check_depth(file, text)?;
+    serde_yaml::from_str(text).map_err(|e| {
         let what = "not a clusters file (manifests/examples/clusters.yaml shows the format): ";
-        crate::input::yaml_error(&file, 0, what, &e)
+        crate::input::yaml_error(file, 0, what, &e)
     })
 }
 
@@ -178,7 +182,7 @@ pub fn check(
 
 mod render;
 
-use render::render;
+pub use render::render;
 
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ use crate::output::to_yaml;
 use crate::style::{Paint, Style};
 
 /// The report for people.
-pub(super) fn render(
+pub fn render(
     report: &Report,
     catalog: Option<&ClusterCatalog>,
     style: Style,

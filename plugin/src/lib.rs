@@ -1,0 +1,26 @@
+//! The library behind `kubectl multicloud`: every command, the input readers and the output
+//! writers. The binary (`src/main.rs`) parses the command line and runs one command; the fuzz
+//! targets call the input readers directly.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod clusters;
+pub mod commands;
+pub mod context;
+pub mod duration;
+pub mod error;
+pub mod events;
+#[cfg(test)]
+mod fixtures;
+pub mod flatten;
+pub mod input;
+pub mod instances;
+pub mod linediff;
+pub mod observe;
+pub mod output;
+pub mod progress;
+pub mod steps;
+pub mod style;
+pub mod table;
+pub mod wait;
+pub mod warnings;
