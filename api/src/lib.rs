@@ -7,6 +7,7 @@
 
 pub mod clusters;
 pub mod crd;
+pub mod duration;
 pub mod instance;
 pub mod karmada;
 pub mod keys;

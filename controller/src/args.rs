@@ -44,28 +44,28 @@ pub struct Args {
     pub identity: Option<String>,
 
     /// How long a Lease holder that stopped renewing keeps it.
-    #[arg(long, value_parser = seconds, default_value = "15")]
+    #[arg(long, value_parser = positive, default_value = "15")]
     pub lease_duration: Duration,
 
     /// How often unsettled instances (installing, storage not ready, blocked) are looked at again.
-    #[arg(long, value_parser = seconds, default_value = "15")]
+    #[arg(long, value_parser = positive, default_value = "15")]
     pub poll_interval: Duration,
 
     /// How often settled instances are reconciled even when nothing notifies a change.
-    #[arg(long, value_parser = seconds, default_value = "300")]
+    #[arg(long, value_parser = positive, default_value = "300")]
     pub resync_interval: Duration,
 
     /// How often the member clusters of a running instance are counted.
-    #[arg(long, value_parser = seconds, default_value = "60")]
+    #[arg(long, value_parser = positive, default_value = "60")]
     pub member_interval: Duration,
 
     /// Time limit of each call to a management cluster or an instance's Karmada API.
-    #[arg(long, value_parser = seconds, default_value = "10")]
+    #[arg(long, value_parser = positive, default_value = "10")]
     pub remote_timeout: Duration,
 
     /// Time limit of one reconcile. One that passes it (an API server that stopped answering
     /// mid-request) is abandoned and retried with backoff; every step is safe to repeat.
-    #[arg(long, value_parser = seconds, default_value = "120")]
+    #[arg(long, value_parser = positive, default_value = "120")]
     pub reconcile_timeout: Duration,
 
     /// Instances reconciled at once.
@@ -86,15 +86,11 @@ pub enum LogFormat {
     Json,
 }
 
-fn seconds(value: &str) -> Result<Duration, String> {
-    let seconds: f64 = value
-        .trim_end_matches('s')
-        .parse()
-        .map_err(|_| format!("`{value}` is not a number of seconds"))?;
-    if seconds.is_finite() && seconds > 0.0 {
-        Ok(Duration::from_secs_f64(seconds))
-    } else {
-        Err(format!("`{value}` must be a positive number of seconds"))
+/// A duration greater than zero (`15`, `15s`, `500ms`, `1m`).
+fn positive(value: &str) -> Result<Duration, String> {
+    match multicloud_api::duration::parse(value)? {
+        Duration::ZERO => Err(format!("`{value}` must be greater than zero")),
+        duration => Ok(duration),
     }
 }
 

@@ -101,7 +101,7 @@ fn a_duration_that_is_not_a_number_is_refused_naming_the_flag() {
     assert_eq!(out.code, Some(2), "stderr: {}", out.stderr);
     assert!(out.stderr.contains("--poll-interval"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("`soon` is not a number of seconds"),
+        out.stderr.contains("`soon` is not a duration"),
         "{}",
         out.stderr
     );

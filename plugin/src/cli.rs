@@ -17,7 +17,6 @@ use crate::commands::{
     install::InstallArgs, install::UninstallArgs, kubeconfig::KubeconfigArgs, list::ListArgs,
     version::VersionArgs,
 };
-use crate::duration::parse_duration;
 
 /// Create, inspect, diagnose and delete multicloud instances: Karmada control planes run by
 /// karmada-operator on a management cluster.
@@ -98,7 +97,7 @@ pub struct Connection {
 #[derive(Debug, Clone, Default, Args)]
 pub struct RequestTimeout {
     /// Time limit of each request to an API server, e.g. 30s or 1m; 0 means no limit.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = multicloud_api::duration::parse)]
     pub request_timeout: Option<Duration>,
 }
 

@@ -1,44 +1,7 @@
-//! Durations as kubectl writes them (`30s`, `5m`, `1h30m`, a bare number of seconds) and ages as
-//! kubectl prints them (`45s`, `3m12s`, `5h`, `12d`).
+//! Durations and ages as kubectl prints them (`45s`, `3m12s`, `5h`, `12d`); flags are read by
+//! `multicloud_api::duration::parse`.
 
 use std::time::Duration;
-
-/// Parses `90`, `90s`, `1m30s`, `2h`, `500ms`; `0` means "no limit" to the callers that say so.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let invalid = || format!("`{text}` is not a duration; use e.g. 30s, 5m or 1h30m");
-    if text.is_empty() {
-        return Err(invalid());
-    }
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .ok_or_else(invalid)?;
-        if digits == 0 {
-            return Err(invalid());
-        }
-        let value: u64 = rest[..digits].parse().map_err(|_| invalid())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(value),
-            "s" => Duration::from_secs(value),
-            "m" => Duration::from_secs(value.saturating_mul(60)),
-            "h" => Duration::from_secs(value.saturating_mul(3600)),
-            _ => return Err(invalid()),
-        };
-        total = total.saturating_add(unit);
-        rest = &rest[unit_len..];
-    }
-    Ok(total)
-}
 
 /// An age in kubectl's short form (apimachinery's `HumanDuration`): `45s`, `3m12s`, `15m`,
 /// `1h30m`, `12h`, `3d4h`, `20d`, `2y100d`.
@@ -113,23 +76,6 @@ pub fn human_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_kubectl_durations() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-    }
-
-    #[test]
-    fn rejects_what_is_not_a_duration() {
-        for bad in ["", "s", "5x", "1.5m", "-3s", "m5"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
-        }
-    }
 
     #[test]
     fn ages_read_like_kubectl() {

@@ -37,34 +37,34 @@ pub struct Args {
 
     /// Longest a request waits for a management cluster that is not synced yet (or not yet
     /// known) before it is denied; keep it well below the webhook's timeoutSeconds.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_CLUSTER_WAIT", default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_CLUSTER_WAIT", default_value = "2s", value_parser = multicloud_api::duration::parse)]
     pub cluster_wait: Duration,
 
     /// A registered cluster whose StorageClasses are not listed within this time is reported
     /// unreachable.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_SYNC_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_SYNC_TIMEOUT", default_value = "10s", value_parser = multicloud_api::duration::parse)]
     pub sync_timeout: Duration,
 
     /// How often the API server of each registered cluster is probed (`/readyz`), so that a
     /// cluster that went away is known before a request needs it.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_PROBE_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_PROBE_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
     pub probe_interval: Duration,
 
     /// Bound on handling one HTTP request.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_REQUEST_TIMEOUT", default_value = "4s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_REQUEST_TIMEOUT", default_value = "4s", value_parser = multicloud_api::duration::parse)]
     pub request_timeout: Duration,
 
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_DRAIN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_DRAIN_TIMEOUT", default_value = "20s", value_parser = multicloud_api::duration::parse)]
     pub drain_timeout: Duration,
 
     /// On SIGTERM/SIGINT, how long to keep accepting connections (reporting not ready) before
     /// the drain, so that the API server stops picking this pod before it stops answering.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_SHUTDOWN_DELAY", default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_SHUTDOWN_DELAY", default_value = "0s", value_parser = multicloud_api::duration::parse)]
     pub shutdown_delay: Duration,
 
     /// How often the certificate files are checked for a new certificate.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_CERT_RELOAD_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_CERT_RELOAD_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
     pub cert_reload_interval: Duration,
 
     /// Log line format; the level comes from RUST_LOG (default `info`).
@@ -104,44 +104,9 @@ impl Args {
     }
 }
 
-/// Parses `500ms`, `2s`, `1m` or a plain number of seconds (`1.5`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. 500ms, 2s or 1m"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" => value * 60.0,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`; use ms, s or m"
-            ));
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is not a usable duration"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_with_and_without_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3h").is_err());
-        assert!(parse_duration("-1s").is_err());
-    }
 
     #[test]
     fn defaults_are_consistent() {

@@ -16,7 +16,6 @@ use multicloud_api::{
 use crate::cli::{Connection, OutputFormat, formats};
 use crate::clusters::{AssumeReady, Learned};
 use crate::context::Context;
-use crate::duration::parse_duration;
 use crate::error::CmdError;
 use crate::instances;
 use crate::output::{Output, object_value, to_json, to_yaml};
@@ -96,7 +95,7 @@ pub struct CreateArgs {
     pub wait: bool,
 
     /// How long --wait waits.
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = multicloud_api::duration::parse, requires = "wait")]
     pub timeout: Duration,
 
     /// Send without running the admission rules here first (the webhook still runs them).

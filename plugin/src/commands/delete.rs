@@ -12,7 +12,7 @@ use multicloud_api::{DeletionPolicy, MulticloudInstance};
 use crate::cli::Connection;
 use crate::clusters::AssumeReady;
 use crate::context::Context;
-use crate::duration::{human_duration, parse_duration};
+use crate::duration::human_duration;
 use crate::error::{CmdError, report};
 use crate::instances;
 use crate::output::{Output, Status};
@@ -46,7 +46,7 @@ pub struct DeleteArgs {
     pub wait: bool,
 
     /// How long --wait waits for each instance.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = multicloud_api::duration::parse, requires = "wait")]
     pub timeout: Duration,
 
     #[command(flatten)]
