@@ -46,7 +46,9 @@ pub struct Args {
     pub sync_timeout: Duration,
 
     /// How often the API server of each registered cluster is probed (`/readyz`), so that a
-    /// cluster that went away is known before a request needs it.
+    /// cluster that went away is known before a request needs it. A refused connection marks
+    /// the cluster unreachable at once; silence (no answer within the interval, at least 1 s)
+    /// only at the second probe in a row.
     #[arg(long, env = "MULTICLOUD_WEBHOOK_PROBE_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
     pub probe_interval: Duration,
 

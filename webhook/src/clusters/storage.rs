@@ -83,7 +83,9 @@ pub async fn follow_storage_classes(
 
 /// Asks the API server of `cluster` for `/readyz` every `interval`, recording whether it
 /// answered in time. Any HTTP answer below 500 counts as reachable: the webhook only needs to
-/// know the server is there, not what this kubeconfig may read.
+/// know the server is there, not what this kubeconfig may read. A refused or failed request
+/// counts at once; a request left unanswered only the second time in a row (see
+/// [`recorded`]).
 pub async fn probe(
     client: Client,
     directory: Arc<Directory>,
@@ -95,11 +97,18 @@ pub async fn probe(
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut was_healthy = true;
+    let mut silent_in_a_row: u32 = 0;
     loop {
         ticker.tick().await;
         let request = http::Request::get("/readyz").body(Vec::new());
         let Ok(request) = request else { return };
-        let result = match tokio::time::timeout(timeout, client.request_text(request)).await {
+        let answer = tokio::time::timeout(timeout, client.request_text(request)).await;
+        silent_in_a_row = if answer.is_err() {
+            silent_in_a_row.saturating_add(1)
+        } else {
+            0
+        };
+        let result = match answer {
             Err(_) => Err(format!(
                 "its API server did not answer /readyz within {}s",
                 timeout.as_secs_f64()
@@ -111,6 +120,10 @@ pub async fn probe(
                 error_chain(&error)
             )),
         };
+        let Some(result) = recorded(result, silent_in_a_row) else {
+            tracing::debug!(%cluster, "API server probe unanswered once; asking again");
+            continue;
+        };
         if result.is_ok() != was_healthy {
             match &result {
                 Ok(()) => tracing::info!(%cluster, "API server answers again"),
@@ -120,6 +133,14 @@ pub async fn probe(
         }
         directory.update(&cluster, generation, |r| r.probed(result));
     }
+}
+
+/// What a probe's `result` changes, given how many probes in a row (this one included) got no
+/// answer in time: nothing after the first unanswered one, so that one slow answer of a busy
+/// API server denies no request; a refused connection or an error answer, which are certain,
+/// and a second silence are recorded.
+fn recorded(result: Result<(), String>, silent_in_a_row: u32) -> Option<Result<(), String>> {
+    (silent_in_a_row != 1).then_some(result)
 }
 
 /// The error and its causes on one line, as a denial message quotes it.
@@ -136,4 +157,24 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recorded;
+
+    #[test]
+    fn one_unanswered_probe_changes_nothing_and_a_second_is_recorded() {
+        let silent = || Err("its API server did not answer /readyz within 1s".to_owned());
+        assert_eq!(recorded(silent(), 1), None);
+        assert_eq!(recorded(silent(), 2), Some(silent()));
+        assert_eq!(recorded(silent(), 3), Some(silent()));
+    }
+
+    #[test]
+    fn answers_and_refusals_are_recorded_at_once() {
+        assert_eq!(recorded(Ok(()), 0), Some(Ok(())));
+        let refused = Err("its API server does not answer: connection refused".to_owned());
+        assert_eq!(recorded(refused.clone(), 0), Some(refused));
+    }
 }
