@@ -10,6 +10,7 @@ use kube::{Client, Config};
 use tokio::sync::OnceCell;
 
 use crate::cli::Connection;
+use crate::duration::human_duration;
 use crate::error::CmdError;
 use crate::style::{Paint, Style};
 use crate::warnings::Warnings;
@@ -76,6 +77,7 @@ impl Context {
             config.read_timeout = limit;
             config.write_timeout = limit;
         }
+        let limit = config.read_timeout;
         let server = config
             .cluster_url
             .to_string()
@@ -85,7 +87,7 @@ impl Context {
             .map_err(|e| CmdError::kube(format!("failed to set up a client for {server}"), e))?;
         Ok(builder
             .with_layer(&self.warnings.layer())
-            .with_layer(&naming_the_server(server))
+            .with_layer(&naming_the_server(server, limit))
             .build())
     }
 
@@ -131,11 +133,16 @@ async fn global_config(connection: &Connection) -> Result<Config, CmdError> {
     config_for_context(kubeconfig, connection.context.as_deref(), "the kubeconfig").await
 }
 
-/// A request that got no HTTP answer: which API server it went to, then why.
+/// A request that got no HTTP answer: which API server it went to, the time limit when that
+/// is what ended it, then why.
 #[derive(Debug, thiserror::Error)]
-#[error("no answer from the API server at {server}")]
+#[error(
+    "no answer from the API server at {server}{}",
+    within.map(|limit| format!(" within {}", limit_text(limit))).unwrap_or_default()
+)]
 pub struct NoAnswer {
     server: String,
+    within: Option<Duration>,
     #[source]
     source: tower::BoxError,
 }
@@ -145,12 +152,33 @@ pub struct NoAnswer {
 /// (Connect)" or "deadline has elapsed", and a user with several clusters needs to know which.
 fn naming_the_server(
     server: String,
+    limit: Option<Duration>,
 ) -> tower::util::MapErrLayer<impl Fn(tower::BoxError) -> tower::BoxError + Clone> {
-    tower::util::MapErrLayer::new(move |source| -> tower::BoxError {
+    tower::util::MapErrLayer::new(move |source: tower::BoxError| -> tower::BoxError {
         Box::new(NoAnswer {
             server: server.clone(),
+            within: limit.filter(|_| timed_out(source.as_ref())),
             source,
         })
+    })
+}
+
+/// A time limit as the user wrote it: `1500ms` stays exact, whole seconds read `30s`, `2m`.
+fn limit_text(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        human_duration(limit)
+    } else {
+        format!("{}ms", limit.as_millis())
+    }
+}
+
+/// Whether a time limit ended the request: tokio's `Elapsed` (kube's connect timeout) or an
+/// I/O error of kind `TimedOut` (its read and write timeouts) somewhere in the chain.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source()).any(|e| {
+        e.is::<tokio::time::error::Elapsed>()
+            || e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut)
     })
 }
 
@@ -193,4 +221,29 @@ pub async fn config_for_context(
     Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| CmdError::with_source(format!("{what} cannot be used"), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_limits_read_as_written() {
+        assert_eq!(limit_text(Duration::from_secs(1)), "1s");
+        assert_eq!(limit_text(Duration::from_secs(90)), "1m30s");
+        assert_eq!(limit_text(Duration::from_millis(1500)), "1500ms");
+    }
+
+    #[test]
+    fn a_time_limit_is_found_anywhere_in_the_cause_chain() {
+        let read = std::io::Error::new(std::io::ErrorKind::TimedOut, "read timed out");
+        let wrapped = NoAnswer {
+            server: "https://127.0.0.1:1".into(),
+            within: None,
+            source: Box::new(read),
+        };
+        assert!(timed_out(&wrapped));
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert!(!timed_out(&refused));
+    }
 }

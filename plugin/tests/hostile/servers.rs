@@ -258,7 +258,7 @@ fn a_server_that_never_answers_is_given_up_after_the_request_timeout() {
             &[
                 doing,
                 &format!(
-                    "caused by: no answer from the API server at https://127.0.0.1:{}\n",
+                    "caused by: no answer from the API server at https://127.0.0.1:{} within 1s\n",
                     silent.port
                 ),
                 "deadline has elapsed",
