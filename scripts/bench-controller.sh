@@ -11,12 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-cargo build --release -p multicloud-controller
-cargo nextest run -p multicloud-e2e --test controller_bench --no-run
-
-describe_machine
-
-MULTICLOUD_CONTROLLER_BINARY="$PWD/target/release/multicloud-controller" \
-RUST_LOG="${RUST_LOG:-info}" \
-    cargo nextest run -p multicloud-e2e --test controller_bench --run-ignored only --no-capture \
-    2>&1 | grep -E '^(## |instances:|creates sent|all |until converged|steady state|controller resident)' 
+run_with_release_controller controller_bench \
+    '^(## |instances:|creates sent|all |until converged|steady state|controller resident)' \
+    --run-ignored only --no-capture

@@ -14,13 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-cargo build --release -p multicloud-controller
-cargo nextest run -p multicloud-e2e --test controller_faults --no-run
-
-describe_machine
-
 MULTICLOUD_FAULT_INSTANCES="${MULTICLOUD_FAULT_INSTANCES:-500}" \
-MULTICLOUD_CONTROLLER_BINARY="$PWD/target/release/multicloud-controller" \
-RUST_LOG="${RUST_LOG:-info}" \
-    cargo nextest run -p multicloud-e2e --test controller_faults --no-capture 2>&1 \
-    | grep -E '^(## |instances:|API server |converged after|requests until|deleted afterwards|test result|thread .* panicked|timed out)'
+    run_with_release_controller controller_faults \
+    '^(## |instances:|API server |converged after|requests until|deleted afterwards|test result|thread .* panicked|timed out)' \
+    --no-capture
