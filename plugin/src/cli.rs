@@ -132,6 +132,11 @@ pub enum OutputFormat {
     Name,
 }
 
+/// The formats of a report (`check`, `diagnose`, `version`): a table for people, or the
+/// report as JSON or YAML.
+pub const REPORT_FORMATS: &[OutputFormat] =
+    &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml];
+
 /// A value parser accepting only `allowed` formats, so `--help` lists exactly those.
 pub fn formats(allowed: &'static [OutputFormat]) -> impl TypedValueParser<Value = OutputFormat> {
     let names = allowed

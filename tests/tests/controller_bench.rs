@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{INSTANCE_LABEL, SYSTEM_NAMESPACE};
-use multicloud_api::{MulticloudInstance, Phase};
+use multicloud_api::{MulticloudInstance, MulticloudInstanceStatus, Phase};
 use multicloud_e2e::controller::scrape;
 use serde_json::json;
 use support::{Controller, from_json, global_cluster, instance};
@@ -51,6 +51,22 @@ where
     while let Some(done) = tasks.join_next().await {
         done.expect("task completes");
     }
+}
+
+/// Whether all [`INSTANCES`] instances have a status that passes `test`.
+async fn all_instances(
+    instances: &Api<MulticloudInstance>,
+    test: impl Fn(&MulticloudInstanceStatus) -> bool,
+) -> bool {
+    let list = instances
+        .list(&ListParams::default())
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    list.iter()
+        .filter(|i| i.status.as_ref().is_some_and(&test))
+        .count()
+        == INSTANCES
 }
 
 /// Polls `done` every 250 ms until it holds; returns when it first held.
@@ -125,16 +141,8 @@ async fn five_hundred_instances_created_at_once() {
     })
     .await
         - started;
-    let all_status = until("every first status", || async {
-        let list = instances
-            .list(&ListParams::default())
-            .await
-            .map(|l| l.items)
-            .unwrap_or_default();
-        list.iter()
-            .filter(|i| i.status.as_ref().is_some_and(|s| s.phase.is_some()))
-            .count()
-            == INSTANCES
+    let all_status = until("every first status", || {
+        all_instances(&instances, |s| s.phase.is_some())
     })
     .await
         - started;
@@ -175,20 +183,10 @@ async fn five_hundred_instances_created_at_once() {
         }
     })
     .await;
-    until("every instance Running and counted", || async {
-        let list = instances
-            .list(&ListParams::default())
-            .await
-            .map(|l| l.items)
-            .unwrap_or_default();
-        list.iter()
-            .filter(|i| {
-                i.status.as_ref().is_some_and(|s| {
-                    s.phase == Some(Phase::Running) && s.condition("KarmadaAPIReachable").is_some()
-                })
-            })
-            .count()
-            == INSTANCES
+    until("every instance Running and counted", || {
+        all_instances(&instances, |s| {
+            s.phase == Some(Phase::Running) && s.condition("KarmadaAPIReachable").is_some()
+        })
     })
     .await;
     // Let the requeues triggered by the last status writes pass, then measure a window.

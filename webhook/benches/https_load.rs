@@ -166,6 +166,7 @@ async fn load(settings: Settings) {
 }
 
 /// Latencies of one phase.
+#[derive(Default)]
 struct Phase {
     latencies: Vec<Duration>,
     errors: usize,
@@ -197,17 +198,26 @@ impl Phase {
         );
     }
 
+    /// The phases of one load, as one that took `elapsed`.
     fn merge(phases: Vec<Phase>, elapsed: Duration) -> Phase {
         let mut all = Phase {
-            latencies: Vec::new(),
-            errors: 0,
             elapsed,
+            ..Phase::default()
         };
         for phase in phases {
             all.latencies.extend(phase.latencies);
             all.errors += phase.errors;
         }
         all
+    }
+
+    /// The phases the load `tasks` measured, as one, timed from `started`.
+    async fn gather(tasks: Vec<tokio::task::JoinHandle<Phase>>, started: Instant) -> Phase {
+        let mut phases = Vec::new();
+        for task in tasks {
+            phases.push(task.await.expect("load task"));
+        }
+        Phase::merge(phases, started.elapsed())
     }
 }
 
@@ -232,8 +242,7 @@ async fn paced(
                 ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
                 let mut phase = Phase {
                     latencies: Vec::with_capacity(requests as usize),
-                    errors: 0,
-                    elapsed: Duration::ZERO,
+                    ..Phase::default()
                 };
                 for _ in 0..requests {
                     ticker.tick().await;
@@ -243,11 +252,7 @@ async fn paced(
             })
         })
         .collect();
-    let mut phases = Vec::new();
-    for task in tasks {
-        phases.push(task.await.expect("load task"));
-    }
-    Phase::merge(phases, started.elapsed())
+    Phase::gather(tasks, started).await
 }
 
 /// As many requests as `connections` kept-alive connections get answered in one second.
@@ -265,11 +270,7 @@ async fn saturate(
             let (config, body) = (config.clone(), body.clone());
             tokio::spawn(async move {
                 let mut connection = Connection::open(addr, config).await.expect("connects");
-                let mut phase = Phase {
-                    latencies: Vec::new(),
-                    errors: 0,
-                    elapsed: Duration::ZERO,
-                };
+                let mut phase = Phase::default();
                 while Instant::now() < deadline {
                     one(&mut connection, path, &body, &mut phase).await;
                 }
@@ -277,11 +278,7 @@ async fn saturate(
             })
         })
         .collect();
-    let mut phases = Vec::new();
-    for task in tasks {
-        phases.push(task.await.expect("load task"));
-    }
-    Phase::merge(phases, started.elapsed())
+    Phase::gather(tasks, started).await
 }
 
 async fn one(connection: &mut Connection, path: &str, body: &Bytes, phase: &mut Phase) {

@@ -40,6 +40,11 @@ async fn call(
     support::send(app, request).await
 }
 
+/// Sends the review creating instance `demo` on `cluster` to `path`.
+async fn review_on(app: &Router, path: &str, cluster: &str) -> (StatusCode, String) {
+    call(app, Method::POST, path, create_review("demo", cluster)).await
+}
+
 fn reply(body: &str) -> Value {
     let review: Value = serde_json::from_str(body).expect("reply is JSON");
     review["response"].clone()
@@ -48,25 +53,13 @@ fn reply(body: &str) -> Value {
 #[tokio::test]
 async fn validate_and_mutate_answer_with_the_request_uid() {
     let app = default_app();
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/validate",
-        create_review("demo", "local"),
-    )
-    .await;
+    let (status, body) = review_on(&app, "/validate", "local").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let response = reply(&body);
     assert_eq!(response["uid"], UID);
     assert_eq!(response["allowed"], true);
 
-    let (status, body) = call(
-        &app,
-        Method::POST,
-        "/mutate",
-        create_review("demo", "local"),
-    )
-    .await;
+    let (status, body) = review_on(&app, "/mutate", "local").await;
     assert_eq!(status, StatusCode::OK);
     let response = reply(&body);
     assert_eq!(response["uid"], UID);
@@ -176,13 +169,7 @@ async fn metrics_count_requests_and_show_cluster_state() {
     let directory = support::ready_directory(vec![]);
     directory.register("edge-1");
     let app = support::app(directory, Duration::from_millis(10), Duration::from_secs(4));
-    call(
-        &app,
-        Method::POST,
-        "/validate",
-        create_review("demo", "local"),
-    )
-    .await;
+    review_on(&app, "/validate", "local").await;
     call(&app, Method::POST, "/validate", b"nope".to_vec()).await;
     let (status, text) = call(&app, Method::GET, "/metrics", Body::empty()).await;
     assert_eq!(status, StatusCode::OK);
@@ -221,13 +208,7 @@ async fn a_request_waits_for_a_cluster_that_syncs_in_time() {
         let classes = [("fast".to_owned(), StorageClassInfo::new("fast", true))].into();
         directory.update("edge-1", generation, |r| r.synced(classes));
     });
-    let (_, body) = call(
-        &app,
-        Method::POST,
-        "/validate",
-        create_review("demo", "edge-1"),
-    )
-    .await;
+    let (_, body) = review_on(&app, "/validate", "edge-1").await;
     assert_eq!(reply(&body)["allowed"], true, "{body}");
     registrar.await.expect("registrar");
 }
@@ -237,13 +218,7 @@ async fn a_cluster_that_does_not_sync_in_time_is_denied_as_such() {
     let directory = support::ready_directory(vec![]);
     directory.register("edge-1");
     let app = support::app(directory, Duration::from_millis(50), Duration::from_secs(4));
-    let (_, body) = call(
-        &app,
-        Method::POST,
-        "/validate",
-        create_review("demo", "edge-1"),
-    )
-    .await;
+    let (_, body) = review_on(&app, "/validate", "edge-1").await;
     let response = reply(&body);
     assert_eq!(response["allowed"], false);
     assert_eq!(response["uid"], UID);
@@ -260,13 +235,7 @@ async fn requests_are_bounded_by_the_request_timeout() {
         Duration::from_secs(30),
         Duration::from_millis(50),
     );
-    let (status, text) = call(
-        &app,
-        Method::POST,
-        "/validate",
-        create_review("demo", "edge-1"),
-    )
-    .await;
+    let (status, text) = review_on(&app, "/validate", "edge-1").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(text.contains("not answered within"), "{text}");
 }

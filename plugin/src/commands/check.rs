@@ -11,7 +11,7 @@ use multicloud_api::rules::{Operation, Request, Violation, admit};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{OutputFormat, formats};
+use crate::cli::{OutputFormat, REPORT_FORMATS, formats};
 use crate::clusters::AssumeReady;
 use crate::context::Context;
 use crate::error::CmdError;
@@ -42,7 +42,7 @@ pub struct CheckArgs {
     pub clusters: Option<PathBuf>,
 
     /// Output format.
-    #[arg(short, long, default_value = "table", value_parser = formats(&[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml]))]
+    #[arg(short, long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub output: OutputFormat,
 }
 

@@ -8,7 +8,7 @@ use kube::api::Api;
 use multicloud_api::keys::SYSTEM_NAMESPACE;
 use serde::Serialize;
 
-use crate::cli::{Connection, OutputFormat, formats};
+use crate::cli::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::context::Context;
 use crate::error::{CmdError, report_line};
 use crate::output::{Output, to_json, to_yaml};
@@ -24,7 +24,7 @@ pub struct VersionArgs {
     pub client: bool,
 
     /// Output format.
-    #[arg(short, long, default_value = "table", value_parser = formats(&[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml]))]
+    #[arg(short, long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub output: OutputFormat,
 
     #[command(flatten)]

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::{Connection, OutputFormat, formats};
+use crate::cli::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::context::Context;
 use crate::error::CmdError;
 use crate::instances;
@@ -31,7 +31,7 @@ pub struct DiagnoseArgs {
     pub name: String,
 
     /// Output format.
-    #[arg(short, long, default_value = "table", value_parser = formats(&[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml]))]
+    #[arg(short, long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub output: OutputFormat,
 
     #[command(flatten)]
