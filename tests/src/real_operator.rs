@@ -12,6 +12,9 @@
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, PostParams};
+
+use crate::wait::eventually;
 
 mod crd_cache;
 mod process;
@@ -76,9 +79,37 @@ impl RealOperatorSetup {
         })
     }
 
-    /// The operator's Karmada CRD, parsed.
-    pub fn karmada_crd(&self) -> CustomResourceDefinition {
-        read_crd(&self.karmada_crd)
+    /// Serves the operator's Karmada CRD on `client`'s API server, as kube-apiserver v1.20
+    /// takes it: without its CEL validation rules (`x-kubernetes-validations`, which v1.20
+    /// predates and refuses in an apply) and without its empty-string defaults (`default: ""`
+    /// of reference names deep in sidecar containers and volumes, which v1.20 reads as `null`
+    /// and refuses). Neither is anything the tests write.
+    pub async fn install_karmada_crd(&self, client: &kube::Client) {
+        let mut crd = read_crd(&self.karmada_crd);
+        drop_unsupported(&mut crd);
+        let name = crd["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+        let crd: CustomResourceDefinition = serde_json::from_value(crd)
+            .unwrap_or_else(|e| panic!("{CRDS_VARIABLE} is not a CRD: {e}"));
+        api.create(&PostParams::default(), &crd)
+            .await
+            .unwrap_or_else(|e| panic!("the operator's CRD {name} is refused: {e}"));
+        eventually(&format!("CRD {name} to be Established"), || async {
+            let current = api.get(&name).await.map_err(|e| e.to_string())?;
+            let conditions = current
+                .status
+                .and_then(|s| s.conditions)
+                .unwrap_or_default();
+            conditions
+                .iter()
+                .find(|c| c.type_ == "Established" && c.status == "True")
+                .map(|_| ())
+                .ok_or_else(|| format!("conditions {conditions:?}"))
+        })
+        .await;
     }
 
     /// The operator's own version (`karmada-operator version`), which its defaults use: the
@@ -117,11 +148,27 @@ pub fn default_crd_tarball_url(version: &str) -> String {
     format!("https://github.com/karmada-io/karmada/releases/download/{version}/crds.tar.gz")
 }
 
-fn read_crd(path: &Path) -> CustomResourceDefinition {
+fn read_crd(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{CRDS_VARIABLE}={}: {e}", path.display()));
     serde_yaml::from_str(&text)
-        .unwrap_or_else(|e| panic!("{CRDS_VARIABLE}={} is not a CRD: {e}", path.display()))
+        .unwrap_or_else(|e| panic!("{CRDS_VARIABLE}={} is not YAML: {e}", path.display()))
+}
+
+/// Removes, from every schema in `value`, what kube-apiserver v1.20 refuses: CEL rules and
+/// empty-string defaults.
+fn drop_unsupported(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("x-kubernetes-validations");
+            if map.get("default").and_then(|d| d.as_str()) == Some("") {
+                map.remove("default");
+            }
+            map.values_mut().for_each(drop_unsupported);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_unsupported),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ async fn real_operator_writes_failed_then_progressing_again_for_a_name_that_cann
         matches!(seen, Ok(true)),
         "want the reasons {want:?} in order, saw {reasons:?}"
     );
+    eprintln!("observed: reasons {reasons:?}; Failed says: {failure}");
     assert!(
         failure.contains("1abc-karmada-etcd"),
         "the failure names the object the API server refused: {failure}"

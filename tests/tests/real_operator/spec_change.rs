@@ -91,6 +91,9 @@ async fn real_operator_rebuilds_etcd_on_a_replicas_change_and_fails_on_a_size_ch
     let message = ready(&karmada)
         .map(|c| c.message.clone())
         .unwrap_or_default();
+    eprintln!(
+        "observed: after 1 -> 3 replicas --initial-cluster={initial_cluster}; after 5Gi -> 10Gi: {message}"
+    );
     assert!(
         message.contains("Forbidden")
             && message.contains(&KarmadaObjects::new("resize").etcd_statefulset()),

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Secret, Servi
 use kube::api::{Api, PostParams};
 use multicloud_api::karmada::{Karmada, KarmadaCondition};
 use multicloud_api::names::KarmadaObjects;
-use multicloud_testenv::{ControlPlane, apply_crd};
+use multicloud_testenv::ControlPlane;
 use serde_json::{Value, json};
 
 pub use multicloud_e2e::cluster::global_cluster_without_karmada;
@@ -22,9 +22,7 @@ pub use multicloud_e2e::wait::eventually;
 /// PVCs) serving the instance CRD and the operator's own Karmada CRD.
 pub async fn global_cluster_with_operator_crd(setup: &RealOperatorSetup) -> ControlPlane {
     let plane = global_cluster_without_karmada().await;
-    apply_crd(&plane.client(), &setup.karmada_crd())
-        .await
-        .expect("the operator's Karmada CRD is served");
+    setup.install_karmada_crd(&plane.client()).await;
     plane
 }
 
