@@ -10,6 +10,8 @@ mod conditions;
 mod deletion;
 #[path = "real_operator/install.rs"]
 mod install;
+#[path = "real_operator/schema.rs"]
+mod schema;
 #[path = "real_operator/spec_change.rs"]
 mod spec_change;
 #[path = "real_operator/support.rs"]

@@ -52,9 +52,8 @@ pub fn rendered(name: &str, spec: Value, url: &str) -> Karmada {
     karmada
 }
 
-/// Creates the namespace of `karmada` and `karmada` in it.
-pub async fn create_karmada(client: &kube::Client, karmada: &Karmada) -> Karmada {
-    let namespace = karmada.metadata.namespace.clone().unwrap_or_default();
+/// Creates namespace `namespace` unless it exists.
+pub async fn create_karmada_namespace(client: &kube::Client, namespace: &str) {
     let object: Namespace = from_json(json!({"metadata": {"name": namespace}}));
     match Api::<Namespace>::all(client.clone())
         .create(&PostParams::default(), &object)
@@ -64,6 +63,12 @@ pub async fn create_karmada(client: &kube::Client, karmada: &Karmada) -> Karmada
         Err(kube::Error::Api(status)) if status.code == 409 => {}
         Err(e) => panic!("namespace {namespace} is not created: {e}"),
     }
+}
+
+/// Creates the namespace of `karmada` and `karmada` in it.
+pub async fn create_karmada(client: &kube::Client, karmada: &Karmada) -> Karmada {
+    let namespace = karmada.metadata.namespace.clone().unwrap_or_default();
+    create_karmada_namespace(client, &namespace).await;
     Api::<Karmada>::namespaced(client.clone(), &namespace)
         .create(&PostParams::default(), karmada)
         .await
