@@ -1,9 +1,10 @@
 //! An instance made by our controller, installed by the real operator as far as a cluster
-//! without a kubelet lets it: the objects it makes, with the names `multicloud_api::names`
-//! expects, and what it writes into the CR our controller rendered.
+//! without a kubelet lets it (the objects it makes, with the names `multicloud_api::names`
+//! expects, and what it writes into the CR our controller rendered), then deleted through our
+//! controller: the operator's teardown, then our namespace deletion, leave nothing behind.
 
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim};
-use kube::api::{Api, PostParams};
+use kube::api::{Api, DeleteParams, PostParams};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::names::{self, KarmadaObjects};
 use multicloud_api::{MulticloudInstance, Phase};
@@ -13,9 +14,9 @@ use serde_json::json;
 use super::support::*;
 
 #[tokio::test]
-async fn real_operator_installs_a_controller_rendered_instance_up_to_etcd() {
+async fn real_operator_installs_and_deletes_a_controller_rendered_instance() {
     let Some(setup) = RealOperatorSetup::or_skip(
-        "real_operator_installs_a_controller_rendered_instance_up_to_etcd",
+        "real_operator_installs_and_deletes_a_controller_rendered_instance",
     ) else {
         return;
     };
@@ -44,7 +45,7 @@ async fn real_operator_installs_a_controller_rendered_instance_up_to_etcd() {
         .map(str::to_owned)
         .unwrap_or_else(|| default_crd_tarball_url(&setup.version()));
     let _cache = CrdCache::fill(&url);
-    let _operator = RealOperator::start(&setup, &plane);
+    let mut operator = RealOperator::start(&setup, &plane);
 
     // It takes the CR over: its finalizer, the cascading-deletion label set to "false", every
     // default written into the spec, then the init workflow's Progressing.
@@ -141,4 +142,18 @@ async fn real_operator_installs_a_controller_rendered_instance_up_to_etcd() {
         }
     })
     .await;
+
+    // Deleted with the Delete policy. The operator's run is waiting 120 s for etcd's pods and
+    // would see the deletion only then: it is restarted instead (see `deletion.rs`).
+    operator.stop();
+    instances
+        .delete("alpha", &DeleteParams::default())
+        .await
+        .expect("delete is accepted");
+    operator.restart();
+    until_gone(&instances, "alpha").await;
+    until_gone(&karmadas, "alpha").await;
+    // The namespace goes with everything in it, etcd's PVC included, which the operator's
+    // teardown leaves.
+    until_gone(&Api::<Namespace>::all(client.clone()), &namespace).await;
 }
