@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod controller;
 pub mod operator;
 pub mod plugin;
+pub mod real_operator;
 pub mod wait;
 pub mod webhook;
 
