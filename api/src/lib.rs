@@ -15,6 +15,7 @@ pub mod kubeconfig;
 pub mod names;
 pub mod quantity;
 pub mod rules;
+pub mod schema;
 pub mod yaml;
 
 #[cfg(any(test, feature = "testing"))]
