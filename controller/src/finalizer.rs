@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::reconcile::ownership::{self, Maker};
+use crate::reconcile::ownership;
 
 /// Whether the instance carries our finalizer.
 pub fn is_held(instance: &MulticloudInstance) -> bool {
@@ -106,7 +106,6 @@ pub enum Cleanup {
 /// it waited) is left exactly as it was.
 pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cleanup> {
     let name = instance.name();
-    let uid = instance.metadata.uid.as_deref().unwrap_or_default();
     let namespace = names::namespace(name);
     let karmada_name = names::karmada(name);
     let karmadas: Api<Karmada> = Api::namespaced(ctx.client.clone(), &namespace);
@@ -121,7 +120,7 @@ pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cl
             ));
         }
     };
-    let karmada = karmada.filter(|k| ownership::maker(&k.metadata, uid) == Maker::This);
+    let karmada = karmada.filter(|k| ownership::is_own(&k.metadata, instance));
     match instance.spec.deletion_policy {
         DeletionPolicy::Retain => {
             if let Some(karmada) = karmada {
@@ -213,7 +212,6 @@ async fn remove_namespace(
     cluster: Option<&str>,
 ) -> Result<Option<String>> {
     let name = instance.name();
-    let uid = instance.metadata.uid.as_deref().unwrap_or_default();
     let namespace = names::namespace(name);
     let place = cluster.map_or_else(String::new, |c| format!(" on management cluster `{c}`"));
     let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -224,7 +222,7 @@ async fn remove_namespace(
     let Some(found) = found else {
         return Ok(None);
     };
-    if ownership::maker(&found.metadata, uid) != Maker::This {
+    if !ownership::is_own(&found.metadata, instance) {
         // Not ours (it made the instance wait, or belongs to a retained instance): untouched.
         return Ok(None);
     }

@@ -62,7 +62,7 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
     // The Karmada CR of this name, if it is already ours.
     let own = existing
         .clone()
-        .filter(|k| ownership::maker(k.meta(), &uid) == Maker::This);
+        .filter(|k| ownership::is_own(k.meta(), instance));
     let blocked = |blocker| Applied {
         karmada: own.clone(),
         blocker: Some(blocker),
@@ -187,6 +187,8 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
     };
     let current = match ownership::maker(existing.meta(), &uid) {
         Maker::This => existing,
+        // Made by an earlier controller for this instance: the apply below adds the mark.
+        _ if ownership::is_own(existing.meta(), instance) => existing,
         _ if adopting || ownership::adoption_requested(instance, &existing) => {
             tracing::info!(instance = name, "adopting the retained Karmada CR");
             let adopted = remark(&api, &karmada_name, existing.meta(), name, &uid, true).await?;
@@ -255,6 +257,15 @@ async fn own_namespace(
     }
     match ownership::maker(&found.metadata, uid) {
         Maker::This => Ok(Claim::Ours),
+        _ if ownership::is_own(&found.metadata, instance) => {
+            tracing::info!(
+                instance = name,
+                ?place,
+                "marking the namespace with the instance's uid"
+            );
+            remark(api, &namespace, &found.metadata, name, uid, false).await?;
+            Ok(Claim::Ours)
+        }
         Maker::Former(_) if adopting => {
             tracing::info!(
                 instance = name,
@@ -303,11 +314,8 @@ async fn apply_host_secret(
             None => Err(conflict_pending("the host cluster Secret")),
         });
     };
-    let ours = match ownership::maker(&existing.metadata, uid) {
-        Maker::This => true,
-        Maker::Former(_) => adopting,
-        Maker::Stranger => false,
-    };
+    let ours = ownership::is_own(&existing.metadata, instance)
+        || (adopting && matches!(ownership::maker(&existing.metadata, uid), Maker::Former(_)));
     if !ours {
         return Ok(Err(ownership::object_conflict(
             "Secret",

@@ -140,14 +140,13 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
             Ok(Action::await_change())
         }
         Cleanup::Waiting(what) => {
-            let uid = instance.metadata.uid.as_deref().unwrap_or_default();
             let karmada = ctx
                 .karmadas
                 .get(
                     &kube::runtime::reflector::ObjectRef::new(&names::karmada(name))
                         .within(&names::namespace(name)),
                 )
-                .filter(|k| ownership::maker(&k.metadata, uid) == ownership::Maker::This);
+                .filter(|k| ownership::is_own(&k.metadata, instance));
             let observation = Observation {
                 karmada: karmada.as_deref(),
                 storage: StorageObservation::NotRequested,

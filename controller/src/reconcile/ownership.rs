@@ -41,6 +41,31 @@ pub fn maker(meta: &ObjectMeta, uid: &str) -> Maker {
     }
 }
 
+/// Whether the object is the instance's own: it carries the instance's uid, or it was made for
+/// this instance by a controller from before the uid mark. Such an object carries the instance
+/// label with this name and no uid, is not retained, and is no older than the instance itself
+/// (so a namespace someone made before the instance existed, or a CR retained from a former
+/// instance, never counts). The controller marks it with the uid the first time it sees it.
+pub fn is_own(meta: &ObjectMeta, instance: &MulticloudInstance) -> bool {
+    let uid = instance.metadata.uid.as_deref().unwrap_or_default();
+    match maker(meta, uid) {
+        Maker::This => !uid.is_empty(),
+        Maker::Former(None) => {
+            let named = meta.labels.as_ref().and_then(|l| l.get(INSTANCE_LABEL))
+                == instance.metadata.name.as_ref();
+            let retained = meta
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.contains_key(RETAINED_FROM_ANNOTATION));
+            let made = meta.creation_timestamp.as_ref().map(|t| t.0);
+            let born = instance.metadata.creation_timestamp.as_ref().map(|t| t.0);
+            let after = matches!((made, born), (Some(made), Some(born)) if made >= born);
+            named && !retained && after
+        }
+        Maker::Former(Some(_)) | Maker::Stranger => false,
+    }
+}
+
 /// The labels that mark an object as made for the instance `name` with `uid`.
 pub fn mark(name: &str, uid: &str) -> BTreeMap<String, String> {
     [
@@ -202,6 +227,51 @@ mod tests {
         );
         assert_eq!(maker(&meta(json!({})), "u1"), Maker::Stranger);
         assert_eq!(maker(&ObjectMeta::default(), "u1"), Maker::Stranger);
+    }
+
+    fn at(second: i64) -> serde_json::Value {
+        json!(
+            k8s_openapi::jiff::Timestamp::from_second(second)
+                .expect("time")
+                .to_string()
+        )
+    }
+
+    #[test]
+    fn an_unmarked_object_made_for_the_instance_by_an_earlier_controller_is_its_own() {
+        let mut demo = instance(json!({}));
+        demo.metadata.creation_timestamp = serde_json::from_value(at(100)).ok();
+        let legacy = |labels: serde_json::Value, second: i64, annotations: serde_json::Value| {
+            serde_json::from_value::<ObjectMeta>(json!({
+                "name": "k-demo",
+                "labels": labels,
+                "annotations": annotations,
+                "creationTimestamp": at(second)
+            }))
+            .expect("meta")
+        };
+        let named = json!({INSTANCE_LABEL: "demo"});
+        assert!(is_own(&legacy(named.clone(), 100, json!({})), &demo));
+        assert!(is_own(&legacy(named.clone(), 160, json!({})), &demo));
+        assert!(is_own(
+            &legacy(json!(mark("demo", "new")), 10, json!({})),
+            &demo
+        ));
+        // Made before the instance existed: someone else's, whatever its labels say.
+        assert!(!is_own(&legacy(named.clone(), 99, json!({})), &demo));
+        assert!(!is_own(
+            &legacy(named, 160, json!({RETAINED_FROM_ANNOTATION: "demo"})),
+            &demo
+        ));
+        assert!(!is_own(
+            &legacy(json!({INSTANCE_LABEL: "other"}), 160, json!({})),
+            &demo
+        ));
+        assert!(!is_own(
+            &legacy(json!(mark("demo", "old")), 160, json!({})),
+            &demo
+        ));
+        assert!(!is_own(&legacy(json!({}), 160, json!({})), &demo));
     }
 
     #[test]

@@ -413,3 +413,66 @@ async fn a_retained_karmada_cr_is_adopted_only_when_the_instance_names_its_uid()
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_instance_from_before_the_uid_mark_keeps_its_namespace_and_karmada_cr() {
+    let plane = global_cluster().await;
+    let client = plane.client();
+    // What an earlier controller left: the instance, then its namespace and Karmada CR with the
+    // instance label only.
+    create(
+        &client,
+        &instance("older", json!({"etcd": {"storage": {"type": "EmptyDir"}}})),
+    )
+    .await;
+    let legacy = json!({INSTANCE_LABEL: "older"});
+    let namespace: Namespace =
+        from_json(json!({"metadata": {"name": "k-older", "labels": legacy}}));
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("namespace is created");
+    let karmada: Karmada = from_json(json!({
+        "apiVersion": "operator.karmada.io/v1alpha1", "kind": "Karmada",
+        "metadata": {"name": "older", "namespace": "k-older", "labels": legacy},
+        "spec": {}
+    }));
+    let karmadas: Api<Karmada> = Api::namespaced(client.clone(), "k-older");
+    karmadas
+        .create(&PostParams::default(), &karmada)
+        .await
+        .expect("Karmada CR is created");
+
+    let _controller = Controller::start(&plane, "controller", &[]);
+    let uid = Api::<MulticloudInstance>::all(client.clone())
+        .get("older")
+        .await
+        .expect("reads")
+        .metadata
+        .uid
+        .expect("uid");
+    eventually("the earlier objects to be marked and applied", || async {
+        let karmada = karmadas.get("older").await.map_err(|e| e.to_string())?;
+        let value = serde_json::to_value(&karmada).map_err(|e| e.to_string())?;
+        let namespace = Api::<Namespace>::all(client.clone())
+            .get("k-older")
+            .await
+            .map_err(|e| e.to_string())?;
+        let namespace_uid = namespace
+            .metadata
+            .labels
+            .unwrap_or_default()
+            .get(INSTANCE_UID_LABEL)
+            .cloned();
+        let applied = !value["spec"]["components"]["etcd"].is_null();
+        if labels_of(&value).get(INSTANCE_UID_LABEL) == Some(&uid)
+            && namespace_uid.as_ref() == Some(&uid)
+            && applied
+        {
+            Ok(())
+        } else {
+            Err(format!("CR {value}, namespace uid {namespace_uid:?}"))
+        }
+    })
+    .await;
+}
