@@ -77,6 +77,15 @@ impl KarmadaObjects {
         format!("etcd-data-{}-{ordinal}", self.etcd_statefulset())
     }
 
+    /// Whether `pvc` is the claim of one of the etcd members (`etcd-data-<P>-etcd-<ordinal>`,
+    /// the name the StatefulSet controller gives the claims of its `volumeClaimTemplates`).
+    pub fn is_etcd_pvc(&self, pvc: &str) -> bool {
+        pvc.strip_prefix(&format!("etcd-data-{}-", self.etcd_statefulset()))
+            .is_some_and(|ordinal| {
+                !ordinal.is_empty() && ordinal.bytes().all(|b| b.is_ascii_digit())
+            })
+    }
+
     /// karmada apiserver Deployment (and its Service).
     pub fn apiserver_deployment(&self) -> String {
         format!("{}-apiserver", self.prefix)
@@ -126,6 +135,12 @@ mod tests {
         assert_eq!(demo.apiserver_deployment(), "demo-karmada-apiserver");
         assert_eq!(demo.admin_kubeconfig_secret(), "demo-karmada-admin-config");
         assert_eq!(demo.selector(), "app.kubernetes.io/instance=demo");
+        assert!(demo.is_etcd_pvc("etcd-data-demo-karmada-etcd-0"));
+        assert!(demo.is_etcd_pvc("etcd-data-demo-karmada-etcd-12"));
+        assert!(!demo.is_etcd_pvc("etcd-data-demo-karmada-etcd-"));
+        assert!(!demo.is_etcd_pvc("etcd-data-demo-karmada-etcd-0x"));
+        assert!(!demo.is_etcd_pvc("etcd-data-demo2-karmada-etcd-0"));
+        assert!(!demo.is_etcd_pvc("data"));
         let named = KarmadaObjects::new("my-karmada");
         assert_eq!(named.etcd_statefulset(), "my-karmada-etcd");
     }

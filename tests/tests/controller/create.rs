@@ -154,10 +154,23 @@ async fn remote_management_cluster_gets_its_kubeconfig_copied_and_its_claims_rea
         Some(&ByteString(remote.kubeconfig_yaml().into_bytes()))
     );
 
-    // karmada-operator makes the etcd PVC on the management cluster; with no StorageClass there
-    // it stays Pending, and the status must say so from the remote cluster's events.
+    // The controller made the namespace on the management cluster (karmada-operator keeps an
+    // existing one: operator/pkg/util/apiclient/idempotency.go `CreateNamespace`) and
+    // karmada-operator makes the etcd PVC there; with no StorageClass it stays Pending, and the
+    // status must say so from the remote cluster's events.
     let remote_client = remote.client();
-    create_namespace(&remote_client, "k-far").await;
+    let made = Api::<Namespace>::all(remote_client.clone())
+        .get("k-far")
+        .await
+        .expect("the namespace is made on the management cluster");
+    assert_eq!(
+        made.metadata
+            .labels
+            .unwrap_or_default()
+            .get(INSTANCE_LABEL)
+            .map(String::as_str),
+        Some("far")
+    );
     let pvc_name = KarmadaObjects::for_instance("far").etcd_pvc(0);
     let pvc: PersistentVolumeClaim = from_json(json!({
         "metadata": {"name": pvc_name},
