@@ -65,8 +65,29 @@ pub struct Verdict {
     /// The object as it would be stored, when admitted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Value>,
+    /// The object as written.
     #[serde(skip)]
     original: Option<Value>,
+    /// The object with the CRD schema's defaults, before the webhook.
+    #[serde(skip)]
+    defaulted: Option<Value>,
+}
+
+impl Verdict {
+    /// An instance the API server itself refuses, before any webhook.
+    fn refused(source: String, name: String, violations: Vec<Violation>) -> Self {
+        Verdict {
+            source,
+            name,
+            allowed: false,
+            violations,
+            warnings: Vec::new(),
+            patch: Value::Array(Vec::new()),
+            object: None,
+            original: None,
+            defaulted: None,
+        }
+    }
 }
 
 /// Everything `check` found.
@@ -125,19 +146,24 @@ pub fn check(
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     for document in documents {
-        let (source, instance) = match document {
-            Document::Instance(source, instance) => (source, instance),
+        let (source, written) = match document {
+            Document::Instance(source, written) => (source, written),
+            Document::Refused(source, name, violations) => {
+                results.push(Verdict::refused(source.to_string(), name, violations));
+                continue;
+            }
             Document::Other(source, kind) => {
                 skipped.push(format!("{source} {kind}"));
                 continue;
             }
         };
+        let instance = &written.instance;
         let request = Request {
             operation: Operation::Create,
-            object: Some(&instance),
+            object: Some(instance),
             old_object: None,
         };
-        let assumed = AssumeReady(&instance);
+        let assumed = AssumeReady(instance);
         let directory: &dyn ClusterDirectory = match catalog {
             Some(catalog) => catalog,
             None => &assumed,
@@ -160,7 +186,8 @@ pub fn check(
             warnings: decision.warnings,
             patch,
             object,
-            original: Some(object_value(&*instance)?),
+            original: Some(written.as_written.clone()),
+            defaulted: Some(written.defaulted.clone()),
         });
     }
     if results.is_empty() {
