@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use kubectl_multicloud::cli::Cli;
 use kubectl_multicloud::context::Context;
 use kubectl_multicloud::output::Status;
-use kubectl_multicloud::style::Style;
+use kubectl_multicloud::style::{Paint, Style};
 use kubectl_multicloud::{commands, error};
 
 fn main() -> ExitCode {
@@ -47,6 +47,9 @@ fn main() -> ExitCode {
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = stdout.write_all(output.text.as_bytes());
             let _ = stdout.flush();
+            for message in &output.errors {
+                eprintln!("{} {message}", ctx.stderr.paint(Paint::Bad, "error:"));
+            }
             match output.status {
                 Status::Success => ExitCode::SUCCESS,
                 Status::Problems => ExitCode::FAILURE,
