@@ -292,7 +292,12 @@ fn volume_data(instance: &MulticloudInstance) -> VolumeData {
         StorageType::HostPath => VolumeData {
             host_path: Some(HostPathVolumeSource {
                 path: storage.host_path().map(str::to_owned).unwrap_or_else(|| {
-                    names::default_host_path(&instance.expected_virtual_cluster())
+                    // Stored without the mutating webhook: fresh per instance all the same.
+                    names::default_host_path(
+                        names::DEFAULT_HOST_PATH_ROOT,
+                        &instance.expected_virtual_cluster(),
+                        &names::creation_token(instance.metadata.uid.as_deref().unwrap_or("")),
+                    )
                 }),
                 type_: Some("DirectoryOrCreate".to_owned()),
             }),

@@ -52,6 +52,15 @@ pub struct Args {
     #[arg(long, env = "MULTICLOUD_WEBHOOK_PROBE_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
     pub probe_interval: Duration,
 
+    /// Directory every etcd hostPath must lie strictly under; the default path of a new
+    /// instance is `<root>/k-<name>-<token>/etcd`. Absolute, in normal form, not `/`.
+    #[arg(
+        long,
+        env = "MULTICLOUD_WEBHOOK_HOST_PATH_ROOT",
+        default_value = multicloud_api::names::DEFAULT_HOST_PATH_ROOT
+    )]
+    pub host_path_root: String,
+
     /// Bound on handling one HTTP request.
     #[arg(long, env = "MULTICLOUD_WEBHOOK_REQUEST_TIMEOUT", default_value = "4s", value_parser = multicloud_api::duration::parse)]
     pub request_timeout: Duration,
@@ -93,6 +102,17 @@ impl Args {
                 self.cluster_wait, self.request_timeout
             ));
         }
+        if let Err(problem) = multicloud_api::rules::check_host_path_form(&self.host_path_root) {
+            return Err(format!("--host-path-root: {problem}"));
+        }
+        if self.host_path_root == "/" {
+            return Err(
+                "--host-path-root must not be `/`: etcd could then be given any directory of \
+                 the node, such as /etc/kubernetes; use a directory of its own, such as \
+                 /var/lib/multicloud"
+                    .to_owned(),
+            );
+        }
         for (flag, value) in [
             ("--probe-interval", self.probe_interval),
             ("--cert-reload-interval", self.cert_reload_interval),
@@ -114,6 +134,24 @@ mod tests {
     fn defaults_are_consistent() {
         let args = Args::parse_from(["multicloud-webhook"]);
         assert_eq!(args.cluster_wait, Duration::from_secs(2));
+        assert_eq!(args.check(), Ok(()));
+    }
+
+    #[test]
+    fn the_host_path_root_is_a_normal_absolute_directory_other_than_slash() {
+        let args = Args::parse_from(["multicloud-webhook"]);
+        assert_eq!(args.host_path_root, "/var/lib/multicloud");
+        for (root, expected) in [
+            ("/", "must not be `/`"),
+            ("srv", "absolute"),
+            ("/srv//mc", "write it as \"/srv/mc\""),
+            ("/srv/mc/", "write it as \"/srv/mc\""),
+        ] {
+            let args = Args::parse_from(["multicloud-webhook", "--host-path-root", root]);
+            let problem = args.check().unwrap_err();
+            assert!(problem.contains(expected), "{root}: {problem}");
+        }
+        let args = Args::parse_from(["multicloud-webhook", "--host-path-root", "/srv/mc"]);
         assert_eq!(args.check(), Ok(()));
     }
 

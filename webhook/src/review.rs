@@ -131,14 +131,18 @@ impl Review {
         }
     }
 
-    /// The mutating webhook's reply.
-    pub fn mutate(self) -> Reply {
+    /// The mutating webhook's reply; `clusters` gives the host-path root of default paths.
+    pub fn mutate(self, clusters: &dyn ClusterDirectory) -> Reply {
         let decision = match (&self.subject, self.operation) {
-            (Subject::Instance { object, old }, Some(operation)) => rules::mutate(&Request {
-                operation,
-                object: object.as_deref(),
-                old_object: old.as_deref(),
-            }),
+            (Subject::Instance { object, old }, Some(operation)) => rules::mutate(
+                &Request {
+                    operation,
+                    uid: &self.reply.uid,
+                    object: object.as_deref(),
+                    old_object: old.as_deref(),
+                },
+                clusters,
+            ),
             (Subject::Undecodable(reason), _) => return self.reply.deny(reason),
             _ => Decision::default(),
         };
@@ -151,6 +155,7 @@ impl Review {
             (Subject::Instance { object, old }, Some(operation)) => rules::validate(
                 &Request {
                     operation,
+                    uid: &self.reply.uid,
                     object: object.as_deref(),
                     old_object: old.as_deref(),
                 },

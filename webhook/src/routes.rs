@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use tower::Service;
 
 use crate::clusters::{self, Directory};
+use crate::instances::{InstanceIndex, Knowledge};
 use crate::metrics::{Endpoint, Metrics, Verdict};
 use crate::review::{self, Review};
 use crate::wire::Reply;
@@ -32,12 +33,27 @@ pub const BODY_LIMIT: usize = 7 * 1024 * 1024;
 pub struct AppState {
     /// What is known of the management clusters.
     pub directory: Arc<Directory>,
+    /// The hostPath directories of the existing instances.
+    pub instances: Arc<InstanceIndex>,
+    /// `--host-path-root`.
+    pub host_path_root: Arc<str>,
     /// Request and cluster metrics.
     pub metrics: Arc<Metrics>,
     /// Longest a request waits for a cluster that is not synced yet.
     pub cluster_wait: Duration,
     /// Set once shutdown has begun: readiness fails so traffic moves elsewhere.
     pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// What the rules know right now.
+    fn knowledge(&self) -> Knowledge<'_> {
+        Knowledge {
+            clusters: &self.directory,
+            instances: &self.instances,
+            host_path_root: &self.host_path_root,
+        }
+    }
 }
 
 /// The router, with the body limit and the per-request timeout applied.
@@ -107,7 +123,7 @@ async fn mutate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
         Err(error) => return malformed(&state, Endpoint::Mutate, started, &error),
     };
     let operation = review.operation_label();
-    let reply = review.mutate();
+    let reply = review.mutate(&state.knowledge());
     answer(&state, Endpoint::Mutate, operation, started, reply)
 }
 
@@ -126,7 +142,7 @@ async fn validate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         state.directory.settle(cluster, state.cluster_wait).await;
     }
     let operation = review.operation_label();
-    let reply = review.validate(state.directory.as_ref());
+    let reply = review.validate(&state.knowledge());
     answer(&state, Endpoint::Validate, operation, started, reply)
 }
 
@@ -200,14 +216,20 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             "not ready: shutting down\n",
         )
             .into_response()
-    } else if clusters::ready(&state.directory) {
-        (StatusCode::OK, "ok\n").into_response()
-    } else {
+    } else if !clusters::ready(&state.directory) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: the StorageClasses of `local` or the cluster Secrets are not listed yet\n",
         )
             .into_response()
+    } else if !state.instances.has_synced() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the MulticloudInstances are not listed yet\n",
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, "ok\n").into_response()
     }
 }
 

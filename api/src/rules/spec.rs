@@ -97,14 +97,8 @@ fn check_storage(storage: &EtcdStorage, replicas: i32) -> Vec<Violation> {
             }
         }
         StorageType::HostPath => {
-            if let Some(path) = storage.host_path()
-                && (!path.starts_with('/') || path.split('/').any(|part| part == ".."))
-            {
-                violations.push(Violation::new(
-                    "spec.etcd.storage.hostPath",
-                    format!("\"{path}\" must be an absolute path without `..`"),
-                ));
-            }
+            // Where the path may be is checked on CREATE (host_path.rs), against the webhook's
+            // root and the other instances; afterwards it is immutable.
             if replicas != 1 {
                 violations.push(Violation::new(
                     "spec.etcd.replicas",

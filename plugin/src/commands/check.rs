@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use multicloud_api::clusters::{ClusterCatalog, ClusterDirectory};
-use multicloud_api::rules::{Operation, Request, Violation, admit};
+use multicloud_api::clusters::{ClusterCatalog, ClusterDirectory, WithHostPathRoot};
+use multicloud_api::rules::{Operation, Request, Violation, admit, check_host_path_form};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -41,9 +41,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
 
+    /// The webhook's --host-path-root: every etcd hostPath must lie strictly under it (default:
+    /// the clusters file's `hostPathRoot`, else /var/lib/multicloud).
+    #[arg(long, value_name = "DIR", value_parser = host_path_root)]
+    pub host_path_root: Option<String>,
+
     /// Output format.
     #[arg(short, long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub output: OutputFormat,
+}
+
+/// A `--host-path-root` as the webhook accepts it: absolute, in normal form, not `/`.
+fn host_path_root(root: &str) -> Result<String, String> {
+    check_host_path_form(root)?;
+    if root == "/" {
+        return Err("must not be `/`, which would admit any directory of the node".to_owned());
+    }
+    Ok(root.to_owned())
 }
 
 /// The verdict on one instance.
@@ -110,7 +124,12 @@ impl CheckArgs {
             None => None,
         };
         let documents = input::load(&self.files, self.clusters.as_deref())?;
-        let report = check(documents, catalog.as_ref(), self.clusters.as_deref())?;
+        let report = check(
+            documents,
+            catalog.as_ref(),
+            self.clusters.as_deref(),
+            self.host_path_root.as_deref(),
+        )?;
         let denied = report.results.iter().any(|v| !v.allowed);
         let text = match self.output {
             OutputFormat::Json => to_json(&report)?,
@@ -137,11 +156,13 @@ pub fn parse_catalog(file: &str, text: &str) -> Result<ClusterCatalog, CmdError>
     })
 }
 
-/// Admits every instance of `documents` against `catalog` (or the assumption without one).
+/// Admits every instance of `documents` against `catalog` (or the assumption without one),
+/// with `host_path_root` in place of the catalog's when given.
 pub fn check(
     documents: Vec<Document>,
     catalog: Option<&ClusterCatalog>,
     clusters_file: Option<&Path>,
+    host_path_root: Option<&str>,
 ) -> Result<Report, CmdError> {
     let mut results = Vec::new();
     let mut skipped = Vec::new();
@@ -160,13 +181,22 @@ pub fn check(
         let instance = &written.instance;
         let request = Request {
             operation: Operation::Create,
+            uid: multicloud_api::rules::OFFLINE_UID,
             object: Some(instance),
             old_object: None,
         };
         let assumed = AssumeReady(instance);
-        let directory: &dyn ClusterDirectory = match catalog {
+        let known: &dyn ClusterDirectory = match catalog {
             Some(catalog) => catalog,
             None => &assumed,
+        };
+        let rooted;
+        let directory = match host_path_root {
+            Some(root) => {
+                rooted = WithHostPathRoot { inner: known, root };
+                &rooted as &dyn ClusterDirectory
+            }
+            None => known,
         };
         let admission = admit(&request, directory)
             .map_err(|e| CmdError::with_source(format!("{source}: the check itself failed"), e))?;

@@ -222,6 +222,7 @@ impl CreateArgs {
     ) -> Result<MulticloudInstance, CmdError> {
         let request = Request {
             operation: Operation::Create,
+            uid: multicloud_api::rules::OFFLINE_UID,
             object: Some(instance),
             old_object: None,
         };

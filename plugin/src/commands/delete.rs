@@ -137,6 +137,7 @@ impl DeleteArgs {
 pub fn refuse_with_members(instance: &MulticloudInstance) -> Result<(), CmdError> {
     let request = Request {
         operation: Operation::Delete,
+        uid: multicloud_api::rules::OFFLINE_UID,
         object: None,
         old_object: Some(instance),
     };

@@ -55,9 +55,20 @@ async fn creates_namespace_and_karmada_cr_with_the_requested_storage() {
     );
 
     let pinned = karmada_of(&client, "pinned").await;
+    // Stored without the mutating webhook: the default directory, fresh per instance (its uid).
+    let uid = Api::<multicloud_api::MulticloudInstance>::all(client.clone())
+        .get("pinned")
+        .await
+        .expect("pinned is stored")
+        .metadata
+        .uid
+        .unwrap_or_default();
     assert_eq!(
         pinned["spec"]["components"]["etcd"]["local"]["volumeData"]["hostPath"]["path"],
-        json!("/var/lib/multicloud/k-pinned/etcd")
+        json!(format!(
+            "/var/lib/multicloud/k-pinned-{}/etcd",
+            &uid.replace('-', "")[..8]
+        ))
     );
     let scratch = karmada_of(&client, "scratch").await;
     assert_eq!(
