@@ -12,6 +12,7 @@ use multicloud_api::MulticloudInstance;
 use multicloud_api::karmada::{Karmada, render};
 use multicloud_api::keys::{FIELD_MANAGER, INSTANCE_LABEL, KUBECONFIG_KEY, LOCAL_CLUSTER};
 use multicloud_api::names;
+use multicloud_runtime::kubeconfig::CheckedKubeconfig;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -109,17 +110,25 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
 }
 
 /// Copies the management cluster's kubeconfig into the instance namespace, where the Karmada CR's
-/// `spec.hostCluster.secretRef` points karmada-operator.
+/// `spec.hostCluster.secretRef` points karmada-operator: re-serialised from the checked value,
+/// never the Secret's bytes, so nothing that client-go would read differently from kube (a merge
+/// key, a duplicate, a second document) reaches karmada-operator.
 async fn apply_host_secret(
     ctx: &Context,
     instance: &str,
     namespace: &str,
-    kubeconfig: Vec<u8>,
+    kubeconfig: CheckedKubeconfig,
 ) -> Result<()> {
     let desired = Secret {
         metadata: owned_meta(instance, names::HOST_CLUSTER_SECRET, Some(namespace)),
         type_: Some("Opaque".into()),
-        data: Some([(KUBECONFIG_KEY.to_owned(), ByteString(kubeconfig))].into()),
+        data: Some(
+            [(
+                KUBECONFIG_KEY.to_owned(),
+                ByteString(kubeconfig.to_yaml().into_bytes()),
+            )]
+            .into(),
+        ),
         ..Secret::default()
     };
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
