@@ -8,6 +8,8 @@ mod availability;
 mod create;
 #[path = "controller/deletion.rs"]
 mod deletion;
+#[path = "controller/kubeconfigs.rs"]
+mod kubeconfigs;
 #[path = "controller/rbac.rs"]
 mod rbac;
 #[path = "controller/status.rs"]
