@@ -190,6 +190,17 @@ impl AttackerServer {
             .clone()
     }
 
+    /// The visits in one line: how many, how many with a token, with a client certificate.
+    pub fn summary(&self) -> String {
+        let visits = self.visits();
+        format!(
+            "{} connection(s): {} with an Authorization header, {} with a client certificate",
+            visits.len(),
+            visits.iter().filter(|v| v.authorization).count(),
+            visits.iter().filter(|v| v.client_certificate).count()
+        )
+    }
+
     /// Connections that carried a token or a client certificate.
     pub fn credentialed_visits(&self) -> usize {
         self.visits()
