@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests in `tests/tests/`.
 #![forbid(unsafe_code)]
 
+pub mod attacker;
 pub mod cluster;
 pub mod controller;
 pub mod operator;

@@ -10,11 +10,11 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Client;
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::names::KarmadaObjects;
+use multicloud_runtime::kubeconfig::ClientOptions;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
@@ -229,7 +229,9 @@ async fn host_client(global: &Client, karmada: &Karmada) -> Result<Client, kube:
         .and_then(|d| d.get(multicloud_api::keys::KUBECONFIG_KEY).cloned())
         .map(|b| String::from_utf8_lossy(&b.0).into_owned())
         .unwrap_or_default();
-    let kubeconfig = Kubeconfig::from_yaml(&text)?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    Client::try_from(config)
+    // karmada-operator refuses nothing here, but the stand-in is fed only what the controller
+    // wrote, which passed the one policy; going through it keeps the context choice the same.
+    multicloud_runtime::kubeconfig::client_from_text(&text, &ClientOptions::default())
+        .await
+        .map_err(|e| kube::Error::Service(Box::new(e)))
 }

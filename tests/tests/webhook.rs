@@ -2,6 +2,8 @@
 //! configurations point a real kube-apiserver at it, and every write goes through the API
 //! server as a user's would.
 
+#[path = "webhook/kubeconfigs.rs"]
+mod kubeconfigs;
 #[path = "webhook/support.rs"]
 mod support;
 

@@ -21,6 +21,7 @@ use multicloud_api::keys::{
     FIELD_MANAGER, INSTANCE_UID_LABEL, KUBECONFIG_KEY, LOCAL_CLUSTER, RETAINED_FROM_ANNOTATION,
 };
 use multicloud_api::names;
+use multicloud_runtime::kubeconfig::CheckedKubeconfig;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -285,13 +286,15 @@ async fn own_namespace(
 }
 
 /// Copies the management cluster's kubeconfig into the instance namespace, where the Karmada CR's
-/// `spec.hostCluster.secretRef` points karmada-operator; a Secret of that name that is not ours
-/// is never overwritten.
+/// `spec.hostCluster.secretRef` points karmada-operator: re-serialised from the checked value,
+/// never the Secret's bytes, so nothing that client-go would read differently from kube (a merge
+/// key, a duplicate, a second document) reaches karmada-operator. A Secret of that name that is
+/// not ours is never overwritten.
 async fn apply_host_secret(
     ctx: &Context,
     instance: &MulticloudInstance,
     namespace: &str,
-    kubeconfig: Vec<u8>,
+    kubeconfig: CheckedKubeconfig,
     adopting: bool,
 ) -> Result<Step> {
     let name = instance.name();
@@ -300,7 +303,13 @@ async fn apply_host_secret(
     let desired = Secret {
         metadata: marked_meta(name, uid, secret_name, Some(namespace)),
         type_: Some("Opaque".into()),
-        data: Some([(KUBECONFIG_KEY.to_owned(), ByteString(kubeconfig))].into()),
+        data: Some(
+            [(
+                KUBECONFIG_KEY.to_owned(),
+                ByteString(kubeconfig.to_yaml().into_bytes()),
+            )]
+            .into(),
+        ),
         ..Secret::default()
     };
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);

@@ -159,10 +159,12 @@ async fn remote_management_cluster_gets_its_kubeconfig_copied_and_its_claims_rea
         .get(HOST_CLUSTER_SECRET)
         .await
         .expect("the kubeconfig is copied into the instance namespace");
+    // Re-serialised from the checked kubeconfig, never the Secret's bytes.
     let data = copy.data.unwrap_or_default();
+    let checked = multicloud_api::kubeconfig::check(&remote.kubeconfig_yaml()).expect("admitted");
     assert_eq!(
         data.get(KUBECONFIG_KEY),
-        Some(&ByteString(remote.kubeconfig_yaml().into_bytes()))
+        Some(&ByteString(checked.to_yaml().into_bytes()))
     );
 
     // The controller made the namespace on the management cluster (karmada-operator keeps an
