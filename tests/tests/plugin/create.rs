@@ -212,7 +212,12 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
     );
     let refused = env
         .plugin
-        .run(&["kubeconfig", "demo", "--server", "https://karmada.example.com:5443"])
+        .run(&[
+            "kubeconfig",
+            "demo",
+            "--server",
+            "https://karmada.example.com:5443",
+        ])
         .await;
     assert_eq!(refused.code, 1, "{refused:?}");
     assert_contains(
