@@ -362,8 +362,8 @@ const fn karmada_image(name: &'static str) -> ComponentKind {
 ///
 /// Every image karmada-operator runs is named: the karmada components at `spec.karmada.version`
 /// (karmada-metrics-adapter included, which otherwise runs at the operator's own version), and
-/// etcd, kube-apiserver and kube-controller-manager at the tags that release was built with
-/// ([`crate::release`]). High availability follows [`availability_plan`].
+/// etcd, kube-apiserver and kube-controller-manager at the tags that release was built with,
+/// never older than the oldest supported operator's ([`Release::pinned_images`]). High availability follows [`availability_plan`].
 pub fn render(instance: &MulticloudInstance) -> Karmada {
     let name = instance.name();
     let spec = &instance.spec;
@@ -371,7 +371,7 @@ pub fn render(instance: &MulticloudInstance) -> Karmada {
     let karmada_name = names::karmada(name);
     let remote = spec.management_cluster != LOCAL_CLUSTER;
     let version = &spec.karmada.version;
-    let companions = Release::parse(version).and_then(Release::companion_images);
+    let companions = Release::parse(version).and_then(Release::pinned_images);
     let plan = availability_plan(spec);
     let registry = spec.karmada.image_registry();
     let repository = |kind: ComponentKind| registry.map(|r| format!("{r}/{}", kind.image));

@@ -5,8 +5,9 @@
 //! operator (`EtcdDefaultVersion` and `KubeDefaultVersion` in `operator/pkg/constants/constants.go`),
 //! not at the karmada version the CR asks for: an instance asking for v1.13.0 under a newer
 //! operator gets that operator's etcd and kube-apiserver. multicloud pins them to what the
-//! requested release's own operator would use, so an instance's images follow its version and
-//! never move because the operator was upgraded.
+//! requested release's own operator would use (never older than what the oldest supported
+//! operator runs), so an instance's images follow its version and never move because the
+//! operator was upgraded.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -43,11 +44,29 @@ impl Release {
         parts.next().is_none().then_some(release)
     }
 
-    /// The images this release runs with, when multicloud knows the release's minor version.
+    /// The images this release was built with, when multicloud knows the release's minor.
     pub fn companion_images(self) -> Option<&'static CompanionImages> {
         COMPANION_IMAGES
             .iter()
             .find(|c| c.major == self.major && c.minor == self.minor)
+    }
+
+    /// The etcd and Kubernetes images an instance at this release runs: those it was built
+    /// with, but never older than those of [`OLDEST_SUPPORTED_OPERATOR`]. Under a supported
+    /// operator an instance of an older release already runs at least those (the operator's
+    /// own defaults), and etcd and kube-apiserver must never be taken back: etcd 3.5 does not
+    /// start on data written by 3.6.
+    pub fn pinned_images(self) -> Option<&'static CompanionImages> {
+        let known = self.companion_images()?;
+        let floor = (
+            OLDEST_SUPPORTED_OPERATOR.major,
+            OLDEST_SUPPORTED_OPERATOR.minor,
+        );
+        if (self.major, self.minor) < floor {
+            OLDEST_SUPPORTED_OPERATOR.companion_images()
+        } else {
+            Some(known)
+        }
     }
 }
 
@@ -68,6 +87,13 @@ impl fmt::Display for Release {
         write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
     }
 }
+
+/// The oldest karmada-operator release multicloud supports (docs/operator.md).
+pub const OLDEST_SUPPORTED_OPERATOR: Release = Release {
+    major: 1,
+    minor: 18,
+    patch: 0,
+};
 
 /// Tags of the images of a karmada minor release that are not karmada's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +184,19 @@ mod tests {
         let default = Release::parse(DEFAULT_KARMADA_VERSION).expect("default parses");
         let images = default.companion_images().expect("known");
         assert_eq!((images.etcd, images.kubernetes), ("3.6.6-0", "v1.35.2"));
+    }
+
+    #[test]
+    fn an_older_release_is_never_pinned_below_the_oldest_supported_operator() {
+        let pinned = |v| {
+            Release::parse(v)
+                .and_then(Release::pinned_images)
+                .map(|c| (c.etcd, c.kubernetes))
+        };
+        assert_eq!(pinned("v1.13.0"), Some(("3.6.6-0", "v1.35.2")));
+        assert_eq!(pinned("v1.16.8"), Some(("3.6.6-0", "v1.35.2")));
+        assert_eq!(pinned("v1.18.2"), Some(("3.6.6-0", "v1.35.2")));
+        assert_eq!(pinned("v1.19.0"), None);
     }
 
     #[test]

@@ -172,16 +172,19 @@ fn every_component_runs_the_requested_release() {
 }
 
 #[test]
-fn an_older_release_pins_the_images_it_was_built_with() {
+fn an_older_release_never_takes_etcd_or_the_api_server_back() {
+    // karmada v1.15 was built with etcd 3.5.16-0 and Kubernetes v1.31.3, but under a supported
+    // operator (v1.18+) such an instance already runs 3.6.6-0 and v1.35.2: etcd 3.5 would not
+    // start on its data.
     let mut mci = instance("demo");
     mci.spec.karmada.version = "v1.15.3".into();
     let karmada = render(&mci);
-    assert_eq!(local_etcd(&karmada).image_tag.as_deref(), Some("3.5.16-0"));
+    assert_eq!(local_etcd(&karmada).image_tag.as_deref(), Some("3.6.6-0"));
     let c = components(&karmada);
     for component in [&c.karmada_api_server, &c.kube_controller_manager] {
         assert_eq!(
             component.as_ref().and_then(|c| c.image_tag.as_deref()),
-            Some("v1.31.3")
+            Some("v1.35.2")
         );
     }
     assert_eq!(
