@@ -73,7 +73,8 @@ fn valid_instance() -> impl Strategy<Value = MulticloudInstance> {
         storage,
         prop_oneof![Just(1), Just(3), Just(5), Just(7)],
         prop_oneof![Just("local"), Just("edge-1")],
-        "v1\\.[0-9]{1,2}\\.[0-9]",
+        // A release whose companion images multicloud knows (multicloud_api::release).
+        "v1\\.1[3-8]\\.[0-9]",
         metadata_map(),
         metadata_map(),
         any::<bool>(),
@@ -96,7 +97,10 @@ fn valid_instance() -> impl Strategy<Value = MulticloudInstance> {
                         virtual_cluster_name: None,
                         management_cluster: cluster.to_owned(),
                         display_name: None,
-                        karmada: KarmadaSpec { version },
+                        karmada: KarmadaSpec {
+                            version,
+                            ..KarmadaSpec::default()
+                        },
                         etcd: EtcdSpec { replicas, storage },
                         deletion_policy: if retain {
                             DeletionPolicy::Retain

@@ -100,7 +100,8 @@ pub enum Command {
     /// Run the admission rules on instance files, offline: no cluster needed.
     Check(CheckArgs),
     /// Create an instance.
-    Create(CreateArgs),
+    // Boxed: its many flags would make every other command as large.
+    Create(Box<CreateArgs>),
     /// List instances.
     #[command(visible_alias = "ls")]
     List(ListArgs),

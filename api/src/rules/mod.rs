@@ -5,7 +5,9 @@
 //! plugin's client-side and offline checks. Nothing here does I/O: what the rules need to know of
 //! the management clusters comes in through a [`ClusterDirectory`].
 
+mod air_gap;
 mod availability;
+mod cert_sans;
 mod cluster_secret;
 mod deletion;
 mod host_path;
@@ -14,6 +16,7 @@ mod mutation;
 mod naming;
 mod spec;
 mod updates;
+mod version;
 
 use std::fmt;
 
@@ -24,7 +27,11 @@ use thiserror::Error;
 use crate::clusters::ClusterDirectory;
 use crate::instance::MulticloudInstance;
 
-pub use availability::{Availability, NotHaReason, assess as assess_availability};
+pub use availability::{
+    Availability, HA_COMPONENT_REPLICAS, HA_MAX_UNAVAILABLE, NotHaReason, Plan as AvailabilityPlan,
+    SPREAD_TOPOLOGY_KEY, assess as assess_availability, plan as availability_plan,
+};
+pub use cert_sans::MAX_CERT_SANS;
 pub use cluster_secret::validate as validate_cluster_secret;
 pub use host_path::{check_form as check_host_path_form, normalise as normalise_host_path};
 pub use naming::check_cluster_name;
@@ -173,6 +180,10 @@ pub fn validate(request: &Request<'_>, clusters: &dyn ClusterDirectory) -> Decis
             }
             let mut violations = naming::check(object);
             violations.extend(spec::check(&object.spec));
+            let old_spec = old.map(|old| &old.spec);
+            violations.extend(version::check(&object.spec, old_spec));
+            violations.extend(air_gap::check(&object.spec.karmada));
+            violations.extend(cert_sans::check(&object.spec, old_spec));
             match (request.operation, old) {
                 (Operation::Update, Some(old)) => violations.extend(updates::check(old, object)),
                 _ => {

@@ -361,7 +361,7 @@ fn denies_bad_size_and_version() {
     let decision = admit_create(&mci, &local_with_default_class()).decision;
     assert_eq!(
         denied_fields(&decision),
-        ["spec.karmada.version", "spec.etcd.storage.size"]
+        ["spec.etcd.storage.size", "spec.karmada.version"]
     );
 }
 
@@ -520,11 +520,12 @@ fn update_changing_class_path_cluster_or_virtual_cluster_is_denied() {
 
 #[test]
 fn update_of_version_display_name_and_policy_is_admitted() {
-    let mut old = instance("demo");
-    old.spec.etcd.replicas = 5;
-    let old = admitted(&old);
+    let mut older = instance("demo");
+    older.spec.etcd.replicas = 5;
+    older.spec.karmada.version = "v1.17.5".into();
+    let old = admitted(&older);
     let mut new = old.clone();
-    new.spec.karmada.version = "v1.14.0".into();
+    new.spec.karmada.version = "v1.18.2".into();
     new.spec.display_name = Some("Demo".into());
     new.spec.deletion_policy = DeletionPolicy::Retain;
     let request = update(&old, &new);

@@ -136,7 +136,10 @@ fn running_instance_points_at_the_admin_kubeconfig() {
         (karmada_ref.namespace.as_str(), karmada_ref.name.as_str()),
         ("k-demo", "demo")
     );
-    assert_eq!(karmada_ref.version.as_deref(), Some("v1.13.0"));
+    assert_eq!(
+        karmada_ref.version.as_deref(),
+        Some(multicloud_api::instance::DEFAULT_KARMADA_VERSION)
+    );
     assert_eq!(derived.observed_generation, Some(3));
 }
 

@@ -59,7 +59,7 @@ async fn hostpath_instance_is_created_with_the_api_servers_warning() {
     );
     assert_contains(
         &run.stderr,
-        &["Warning: instance is not highly available (hostPath: etcd data is bound to one node)"],
+        &["Warning: instance is not highly available (hostPath: etcd data is bound to one node;"],
     );
 }
 
@@ -133,7 +133,7 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
     assert_eq!(
         &row[..8],
         [
-            "demo", "k-demo", "local", "PVC", "false", "Running", "0", "v1.13.0"
+            "demo", "k-demo", "local", "PVC", "false", "Running", "0", "v1.18.2"
         ],
         "{list}"
     );
@@ -198,4 +198,37 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
         let mode = std::fs::metadata(&file).expect("stat").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "only its owner may read credentials");
     }
+
+    // --server: an address the API server certificate covers is written; any other is refused
+    // with the names it covers (nothing connects to either address).
+    let covered = env.plane.server_url();
+    let moved = env
+        .plugin
+        .run(&["kubeconfig", "demo", "--server", &covered])
+        .await;
+    assert_eq!(
+        multicloud_api::kubeconfig::server_of(&moved.expect_success().stdout).as_deref(),
+        Ok(covered.as_str())
+    );
+    let refused = env
+        .plugin
+        .run(&[
+            "kubeconfig",
+            "demo",
+            "--server",
+            "https://karmada.example.com:5443",
+        ])
+        .await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert_contains(
+        &refused.stderr,
+        &[
+            "does not cover `karmada.example.com`",
+            "it covers: localhost, kubernetes, kubernetes.default, kubernetes.default.svc, \
+             *.karmada-system.svc.cluster.local, *.karmada-system.svc, *.k-demo.svc.cluster.local, \
+             *.k-demo.svc, 127.0.0.1.",
+            "--cert-san karmada.example.com",
+        ],
+    );
+    assert!(refused.stdout.is_empty(), "no kubeconfig is printed");
 }

@@ -17,14 +17,19 @@ fn verdicts(report: &Report) -> Vec<(&str, bool)> {
 }
 
 #[test]
-fn the_examples_admit_demo_and_lab_and_deny_edge() {
+fn the_examples_admit_demo_lab_and_offline_and_deny_edge() {
     let clusters = examples().join("clusters.yaml");
     let catalog = load_catalog(&clusters).expect("the example clusters file parses");
     let documents = input::load(&[examples()], Some(&clusters)).expect("examples load");
     let report = check(documents, Some(&catalog), Some(&clusters), None).expect("checks");
     assert_eq!(
         verdicts(&report),
-        [("demo", true), ("edge", false), ("lab", true)]
+        [
+            ("demo", true),
+            ("edge", false),
+            ("lab", true),
+            ("offline", true)
+        ]
     );
     let edge = &report.results[1];
     assert_eq!(
@@ -105,7 +110,7 @@ fn report_for_people_marks_verdicts_and_what_the_webhook_adds() {
         "{text}"
     );
     assert!(
-        text.ends_with("3 instances: 2 admitted (1 with a warning), 1 denied.\n"),
+        text.ends_with("4 instances: 3 admitted (1 with a warning), 1 denied.\n"),
         "{text}"
     );
 }

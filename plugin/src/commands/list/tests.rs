@@ -30,8 +30,8 @@ fn table_has_the_kubectl_columns_and_ages() {
     assert_eq!(
         text,
         "NAME   VIRTUAL CLUSTER   MANAGEMENT CLUSTER   STORAGE    HA      PHASE     MEMBERS   VERSION   AGE\n\
-         demo   k-demo            local                PVC        true    Running   2         v1.13.0   5m\n\
-         lab    k-lab             local                HostPath   false   <none>    0         v1.13.0   45s\n"
+         demo   k-demo            local                PVC        true    Running   2         v1.18.2   5m\n\
+         lab    k-lab             local                HostPath   false   <none>    0         v1.18.2   45s\n"
     );
 }
 
