@@ -13,6 +13,7 @@ pub mod karmada;
 pub mod keys;
 pub mod kubeconfig;
 pub mod names;
+pub mod observed;
 pub mod quantity;
 pub mod rules;
 pub mod yaml;

@@ -20,7 +20,9 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::finalizer::{self, Cleanup};
 use crate::members::AdminSecret;
-use crate::status::{self, MemberObservation, Observation, StorageObservation};
+use crate::status::{
+    self, Clock, MemberObservation, Observation, StorageObservation, WorkloadObservation,
+};
 
 /// Reconciles one instance.
 pub async fn reconcile(
@@ -70,15 +72,16 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
     }
     let applied = apply::apply(ctx, instance).await?;
     let karmada = applied.karmada.as_deref();
-    let storage = observe::storage(ctx, instance, karmada.is_some()).await;
+    let management = observe::management(ctx, instance, karmada.is_some()).await;
     let observation = Observation {
         karmada,
-        storage,
+        storage: management.storage,
+        workloads: management.workloads,
         members: ctx.members.observe(instance.name()),
         blocker: applied.blocker,
         deleting: None,
     };
-    let derived = status::derive(instance, &observation, &now());
+    let derived = status::derive(instance, &observation, clock(ctx));
     let running = derived.phase == Some(Phase::Running);
     match (&derived.kubeconfig_secret_ref, running) {
         (Some(secret), true) => ctx.members.refresh(
@@ -92,6 +95,7 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
     }
     let settled = running
         && !matches!(observation.storage, StorageObservation::Unreachable(_))
+        && !matches!(observation.workloads, WorkloadObservation::Unreachable(_))
         && !matches!(observation.members, MemberObservation::Unreachable(_));
     status_write::write(ctx, instance, derived).await?;
     Ok(Action::requeue(if settled {
@@ -122,14 +126,16 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
                 &kube::runtime::reflector::ObjectRef::new(&names::karmada(name))
                     .within(&names::namespace(name)),
             );
+            let deleting = observe::deletion(ctx, instance, karmada.as_deref(), what).await;
             let observation = Observation {
                 karmada: karmada.as_deref(),
                 storage: StorageObservation::NotRequested,
+                workloads: WorkloadObservation::NotRead,
                 members: MemberObservation::NotCounted,
                 blocker: None,
-                deleting: Some(what),
+                deleting: Some(deleting),
             };
-            let mut derived = status::derive(instance, &observation, &now());
+            let mut derived = status::derive(instance, &observation, clock(ctx));
             // What was last seen of the storage stays as it was while the instance goes away.
             if let Some(previous) = instance
                 .status
@@ -148,11 +154,12 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
     }
 }
 
-/// The current time as Kubernetes writes it in conditions (RFC 3339, seconds).
-fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+/// Now, and the install time limit, for [`status::derive`].
+fn clock(ctx: &Context) -> Clock {
+    Clock {
+        now: k8s_openapi::jiff::Timestamp::now(),
+        install_timeout: ctx.settings.install_timeout,
+    }
 }
 
 #[cfg(test)]
