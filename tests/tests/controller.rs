@@ -14,3 +14,5 @@ mod rbac;
 mod status;
 #[path = "controller/support.rs"]
 mod support;
+#[path = "controller/teardown.rs"]
+mod teardown;
