@@ -138,8 +138,8 @@ pub fn now() -> String {
 /// The run of one CR's install in progress, or the generation it last completed.
 #[derive(Debug, Clone)]
 pub(crate) enum Run {
-    /// A run started at `started`, waiting at its current step since `waiting`.
-    Running { waiting: Instant },
+    /// A run in progress, waiting for the component `at` since `since`.
+    Running { at: String, since: Instant },
     /// A run that failed; the next one starts after [`RETRY`].
     Failed { at: Instant, generation: i64 },
     /// The install of `generation` completed.
@@ -226,7 +226,7 @@ async fn handle(
     }
     let generation = karmada.metadata.generation.unwrap_or_default();
     let current = runs.lock().ok().and_then(|r| r.get(key).cloned());
-    let waiting = match current {
+    let (at, since) = match current {
         Some(Run::Done { generation: done }) if done == generation => return Ok(()),
         Some(Run::Failed {
             at,
@@ -234,7 +234,7 @@ async fn handle(
         }) if failed == generation && at.elapsed() < RETRY => {
             return Ok(());
         }
-        Some(Run::Running { waiting }) => waiting,
+        Some(Run::Running { at, since }) => (at, since),
         _ => {
             // A new run: the condition is reset first (helper.go KarmadaInProgressing).
             let name = karmada.metadata.name.as_deref().unwrap_or_default();
@@ -246,9 +246,16 @@ async fn handle(
                 "karmada init job is in progressing",
             )
             .await;
-            let started = Instant::now();
-            set(runs, key, Run::Running { waiting: started });
-            started
+            let since = Instant::now();
+            set(
+                runs,
+                key,
+                Run::Running {
+                    at: String::new(),
+                    since,
+                },
+            );
+            (String::new(), since)
         }
     };
     let outcome = install::run(global, karmada, karmada_api).await;
@@ -265,7 +272,19 @@ async fn handle(
             .await;
             set(runs, key, Run::Done { generation });
         }
-        Ok(install::Progress::Waiting(component)) if waiting.elapsed() >= wait => {
+        // Each step has its own wait (wait.go): a step reached anew starts its clock.
+        Ok(install::Progress::Waiting(component)) if component != at => {
+            let since = Instant::now();
+            set(
+                runs,
+                key,
+                Run::Running {
+                    at: component,
+                    since,
+                },
+            );
+        }
+        Ok(install::Progress::Waiting(component)) if since.elapsed() >= wait => {
             let message = format!(
                 "failed to executed the workflow: waiting for {component} to ready timeout, err: \
                  context deadline exceeded"

@@ -246,7 +246,7 @@ async fn instance_events(client: &kube::Client, name: &str, reason: &str) -> usi
 async fn a_failed_operator_run_is_retried_while_the_instance_shows_it_installing() {
     let plane = global_cluster().await;
     let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &["--poll-interval", "1"]);
+    let _controller = Controller::start(&plane, "controller", &[]);
     // Each wait for a component gives up after 1 s (the real one: 120 s), then the run fails.
     let _operator = StandInOperator::start_waiting(
         client.clone(),
@@ -308,7 +308,7 @@ async fn a_failed_operator_run_is_retried_while_the_instance_shows_it_installing
 async fn an_operator_rerun_keeps_a_running_instance_running_and_versions_are_read_from_images() {
     let plane = global_cluster().await;
     let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &["--poll-interval", "1"]);
+    let _controller = Controller::start(&plane, "controller", &[]);
     let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
     create(
         &client,
@@ -368,7 +368,7 @@ async fn an_operator_rerun_keeps_a_running_instance_running_and_versions_are_rea
 async fn etcd_pods_that_cannot_be_created_are_named_with_their_failed_create_event() {
     let plane = global_cluster().await;
     let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &["--poll-interval", "1"]);
+    let _controller = Controller::start(&plane, "controller", &[]);
     let _operator = StandInOperator::start_waiting(
         client.clone(),
         plane.kubeconfig_yaml(),

@@ -15,7 +15,7 @@ use super::support::*;
 async fn a_deletion_without_a_running_operator_says_so_and_can_be_abandoned() {
     let plane = global_cluster().await;
     let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &["--poll-interval", "1"]);
+    let _controller = Controller::start(&plane, "controller", &[]);
     let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
     create(
         &client,
@@ -117,7 +117,7 @@ async fn a_deletion_without_a_running_operator_says_so_and_can_be_abandoned() {
 async fn a_running_operator_tears_down_and_the_deletion_finishes() {
     let plane = global_cluster().await;
     let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &["--poll-interval", "1"]);
+    let _controller = Controller::start(&plane, "controller", &[]);
     let _operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
     create(
         &client,
