@@ -147,10 +147,10 @@ async fn observe_management(
             .and_then(|w| w.warning.clone())
     };
     let with_warning = |mut workload: Workload, suffix: &str| {
-        if !workload.up {
-            if let Some(warning) = warning_of(suffix) {
-                workload.message = Some(warning);
-            }
+        if !workload.up
+            && let Some(warning) = warning_of(suffix)
+        {
+            workload.message = Some(warning);
         }
         workload
     };
