@@ -216,12 +216,11 @@ fn record_phases(
     let task = tokio::spawn(async move {
         let mut stream = watcher(api, config).applied_objects().boxed();
         while let Some(Ok(instance)) = stream.next().await {
-            if let Some(phase) = instance.status.and_then(|s| s.phase) {
-                if let Ok(mut seen) = shared.lock() {
-                    if seen.last() != Some(&phase) {
-                        seen.push(phase);
-                    }
-                }
+            if let Some(phase) = instance.status.and_then(|s| s.phase)
+                && let Ok(mut seen) = shared.lock()
+                && seen.last() != Some(&phase)
+            {
+                seen.push(phase);
             }
         }
     });
