@@ -253,6 +253,28 @@ pub struct MulticloudInstanceStatus {
     /// Ready, StorageReady, KarmadaReady (and others), each with a reason and message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// The install (or the last change) karmada-operator is carrying out, and its time limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<InstallProgress>,
+}
+
+/// The install of an instance or of its last spec change: karmada-operator retries a failed
+/// run on its own, so a failure is counted and the install is given up only at its deadline.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallProgress {
+    /// Generation of the spec being installed.
+    pub generation: i64,
+    /// When it began: the instance's creation or its last spec change (RFC 3339).
+    pub started: String,
+    /// When the controller gives up and reports `Failed` (RFC 3339; `--install-timeout`).
+    pub deadline: String,
+    /// karmada-operator runs seen ending in `Failed` since it began.
+    #[serde(default)]
+    pub failures: i32,
+    /// The last failure counted (its transition time and message), so each is counted once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
 }
 
 impl MulticloudInstanceStatus {

@@ -510,14 +510,7 @@ fn volume_data(instance: &MulticloudInstance) -> VolumeData {
         },
         StorageType::HostPath => VolumeData {
             host_path: Some(HostPathVolumeSource {
-                path: storage.host_path().map(str::to_owned).unwrap_or_else(|| {
-                    // Stored without the mutating webhook: fresh per instance all the same.
-                    names::default_host_path(
-                        names::DEFAULT_HOST_PATH_ROOT,
-                        &instance.expected_virtual_cluster(),
-                        &names::creation_token(instance.metadata.uid.as_deref().unwrap_or("")),
-                    )
-                }),
+                path: host_path(instance),
                 type_: Some("DirectoryOrCreate".to_owned()),
             }),
             ..VolumeData::default()
@@ -527,6 +520,25 @@ fn volume_data(instance: &MulticloudInstance) -> VolumeData {
             ..VolumeData::default()
         },
     }
+}
+
+
+/// The node directory of a hostPath-backed instance's etcd: the one it names, or (stored
+/// without the mutating webhook) a default that is fresh per instance all the same.
+pub fn host_path(instance: &MulticloudInstance) -> String {
+    instance
+        .spec
+        .etcd
+        .storage
+        .host_path()
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            names::default_host_path(
+                names::DEFAULT_HOST_PATH_ROOT,
+                &instance.expected_virtual_cluster(),
+                &names::creation_token(instance.metadata.uid.as_deref().unwrap_or("")),
+            )
+        })
 }
 
 #[cfg(test)]

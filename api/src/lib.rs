@@ -15,6 +15,7 @@ pub mod karmada;
 pub mod keys;
 pub mod kubeconfig;
 pub mod names;
+pub mod observed;
 pub mod quantity;
 pub mod release;
 pub mod rules;

@@ -28,6 +28,8 @@ pub struct Settings {
     pub remote_timeout: Duration,
     /// Limit of one whole reconcile, global cluster calls included.
     pub reconcile_timeout: Duration,
+    /// How long an install or a spec change may take before the instance is reported Failed.
+    pub install_timeout: Duration,
 }
 
 /// Shared state of the reconciler.

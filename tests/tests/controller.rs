@@ -18,3 +18,5 @@ mod rbac;
 mod status;
 #[path = "controller/support.rs"]
 mod support;
+#[path = "controller/teardown.rs"]
+mod teardown;

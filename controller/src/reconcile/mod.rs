@@ -22,7 +22,9 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::finalizer::{self, Cleanup};
 use crate::members::AdminSecret;
-use crate::status::{self, MemberObservation, Observation, StorageObservation};
+use crate::status::{
+    self, Clock, MemberObservation, Observation, StorageObservation, WorkloadObservation,
+};
 
 /// Reconciles one instance.
 pub async fn reconcile(
@@ -91,19 +93,20 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
         (_, karmada) => karmada.map(Cow::Borrowed),
     };
     let karmada = karmada.as_deref();
-    let storage = observe::storage(ctx, instance, karmada.is_some()).await;
+    let management = observe::management(ctx, instance, karmada.is_some()).await;
     let members = match &ignored {
         Some(why) => MemberObservation::Unreachable(why.clone()),
         None => ctx.members.observe(name),
     };
     let observation = Observation {
         karmada,
-        storage,
+        storage: management.storage,
+        workloads: management.workloads,
         members,
         blocker: applied.blocker,
         deleting: None,
     };
-    let derived = status::derive(instance, &observation, &now());
+    let derived = status::derive(instance, &observation, clock(ctx));
     let running = derived.phase == Some(Phase::Running);
     // The admin kubeconfig is read only from the instance's own namespace, under the name
     // karmada-operator gives it, whatever the Karmada CR's status says.
@@ -114,6 +117,7 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
     }
     let settled = running
         && !matches!(observation.storage, StorageObservation::Unreachable(_))
+        && !matches!(observation.workloads, WorkloadObservation::Unreachable(_))
         && !matches!(observation.members, MemberObservation::Unreachable(_));
     status_write::write(ctx, instance, derived).await?;
     Ok(Action::requeue(if settled {
@@ -147,14 +151,16 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
                         .within(&names::namespace(name)),
                 )
                 .filter(|k| ownership::is_own(&k.metadata, instance));
+            let deleting = observe::deletion(ctx, instance, karmada.as_deref(), what).await;
             let observation = Observation {
                 karmada: karmada.as_deref(),
                 storage: StorageObservation::NotRequested,
+                workloads: WorkloadObservation::NotRead,
                 members: MemberObservation::NotCounted,
                 blocker: None,
-                deleting: Some(what),
+                deleting: Some(deleting),
             };
-            let mut derived = status::derive(instance, &observation, &now());
+            let mut derived = status::derive(instance, &observation, clock(ctx));
             // What was last seen of the storage stays as it was while the instance goes away.
             if let Some(previous) = instance
                 .status
@@ -173,11 +179,12 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
     }
 }
 
-/// The current time as Kubernetes writes it in conditions (RFC 3339, seconds).
-fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+/// Now, and the install time limit, for [`status::derive`].
+fn clock(ctx: &Context) -> Clock {
+    Clock {
+        now: k8s_openapi::jiff::Timestamp::now(),
+        install_timeout: ctx.settings.install_timeout,
+    }
 }
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
             "Display Name:         Demo",
             "Phase:              Running",
             "Kubeconfig Secret:  k-demo/demo-karmada-admin-config",
-            "Ready=True Completed: karmada is ready",
+            "Ready=True Completed: karmada init job is completed",
             "etcd PVCs:          etcd-data-demo-karmada-etcd-0 Bound",
             "etcd:               demo-karmada-etcd: 1/1 ready, up",
             "karmada apiserver:  demo-karmada-apiserver: 1/1 ready, up",
