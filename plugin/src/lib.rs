@@ -24,3 +24,4 @@ pub mod style;
 pub mod table;
 pub mod wait;
 pub mod warnings;
+pub mod write_file;
