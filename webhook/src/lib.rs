@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod clusters;
+pub mod intake;
 pub mod metrics;
 pub mod review;
 pub mod routes;
@@ -73,7 +74,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             tokio::time::sleep(delay).await;
         }
     };
-    server::serve(listener, tls, router, shutdown, args.drain_timeout).await;
+    server::serve_with(
+        listener,
+        tls,
+        router,
+        shutdown,
+        args.drain_timeout,
+        args.limits(),
+    )
+    .await;
     reload.abort();
     tracing::info!("stopped");
     Ok(())
