@@ -5,7 +5,7 @@
 //! Memory is what a hostile client goes for: anyone who can reach the port can send reviews of
 //! the largest size, many at once. A review's share is what decoding it can cost at most: its
 //! size twice (the body, and what is decoded from it) plus a bound per JSON value (the number of
-//! values is itself bounded, see [`crate::wire::MAX_VALUES`]). Reviews that do not fit wait, in
+//! values is itself bounded, see [`crate::shape::MAX_VALUES`]). Reviews that do not fit wait, in
 //! the order they came, within the request timeout. Large and ordinary reviews draw on budgets
 //! of their own, so that ordinary reviews (the API server's, a few KiB each) never wait behind
 //! large ones.
@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::review::{Review, ReviewError};
 use crate::routes::BODY_LIMIT;
-use crate::wire::MAX_VALUES;
+use crate::shape::MAX_VALUES;
 
 /// A body above this size is a large review.
 pub const LARGE_BODY: usize = 256 * 1024;

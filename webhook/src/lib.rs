@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod review;
 pub mod routes;
 pub mod server;
+pub mod shape;
 pub mod tls;
 pub mod wire;
 

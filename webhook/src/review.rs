@@ -14,7 +14,8 @@ use multicloud_api::rules::{self, Decision, Operation, Request};
 use serde::de::IgnoredAny;
 use thiserror::Error;
 
-use crate::wire::{self, CheckedObject, Envelope, Kind, LeanInstance, LeanSecret, Objects, Reply};
+use crate::shape::{self, CheckedObject};
+use crate::wire::{self, Envelope, Kind, LeanInstance, LeanSecret, Objects, Reply};
 
 /// Why a body is not an admission review (answered with HTTP 400, as there is no uid to echo).
 #[derive(Debug, Error)]
@@ -32,7 +33,7 @@ pub enum ReviewError {
     #[error(
         "the body is not an admission.k8s.io/v1 AdmissionReview: it holds more than {} JSON \
          values, far more than any real review",
-        wire::MAX_VALUES
+        shape::MAX_VALUES
     )]
     TooManyValues,
 }
@@ -65,7 +66,7 @@ impl Review {
     pub fn parse(body: &[u8]) -> Result<Self, ReviewError> {
         // Before anything is decoded: memory grows with the number of values as well as with
         // the size of the body.
-        if wire::exceeds_values(body, wire::MAX_VALUES) {
+        if shape::exceeds_values(body, shape::MAX_VALUES) {
             return Err(ReviewError::TooManyValues);
         }
         // Fast path for what nearly every request is: an instance, decoded straight into the

@@ -119,7 +119,8 @@ pub async fn serve_with(
         let Ok(permit) = connections.clone().try_acquire_owned() else {
             // Dropping the stream closes it: the client learns at once instead of waiting in
             // the backlog, and the open connections keep their share.
-            tracing::warn!(%peer, limit = limits.max_connections, "connection limit reached; closing a new connection");
+            // Debug only: a flood of them must not flood the log too.
+            tracing::debug!(%peer, limit = limits.max_connections, "connection limit reached; closing a new connection");
             continue;
         };
         if let Err(error) = stream.set_nodelay(true) {
