@@ -377,5 +377,7 @@ mod tests {
         };
         assert!(config.renew_period() < config.renew_deadline());
         assert!(config.renew_deadline() < config.duration);
+        // A failed renewal is retried at least twice before the deadline.
+        assert!(config.renew_period() + 2 * config.retry_period() < config.renew_deadline());
     }
 }
