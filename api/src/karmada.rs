@@ -522,7 +522,6 @@ fn volume_data(instance: &MulticloudInstance) -> VolumeData {
     }
 }
 
-
 /// The node directory of a hostPath-backed instance's etcd: the one it names, or (stored
 /// without the mutating webhook) a default that is fresh per instance all the same.
 pub fn host_path(instance: &MulticloudInstance) -> String {

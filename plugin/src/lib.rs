@@ -25,3 +25,4 @@ pub mod table;
 pub mod template;
 pub mod wait;
 pub mod warnings;
+pub mod write_file;

@@ -10,10 +10,12 @@
 pub mod args;
 pub mod clusters;
 pub mod instances;
+pub mod intake;
 pub mod metrics;
 pub mod review;
 pub mod routes;
 pub mod server;
+pub mod shape;
 pub mod tls;
 pub mod wire;
 
@@ -80,7 +82,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             tokio::time::sleep(delay).await;
         }
     };
-    server::serve(listener, tls, router, shutdown, args.drain_timeout).await;
+    server::serve_with(
+        listener,
+        tls,
+        router,
+        shutdown,
+        args.drain_timeout,
+        args.limits(),
+    )
+    .await;
     reload.abort();
     tracing::info!("stopped");
     Ok(())

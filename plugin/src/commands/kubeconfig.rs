@@ -201,29 +201,11 @@ fn with_server(text: &str, server: &str) -> Result<String, CmdError> {
     serde_yaml::to_string(&value).map_err(|e| CmdError::with_source("failed to render YAML", e))
 }
 
-/// Writes `text` to `path`, readable and writable by its owner only (it holds credentials).
+/// Writes `text` to `path`, readable and writable by its owner only (it holds credentials),
+/// atomically and never through a symbolic link.
 pub fn write_private(path: &Path, text: &str) -> Result<(), CmdError> {
-    use std::io::Write as _;
-    let context = || format!("failed to write {}", path.display());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut file = options.open(path).map_err(|e| CmdError::io(context(), e))?;
-        // An existing file keeps its mode on open; tighten it.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| CmdError::io(context(), e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| CmdError::io(context(), e))
-    }
-    #[cfg(not(unix))]
-    {
-        let mut file = options.open(path).map_err(|e| CmdError::io(context(), e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| CmdError::io(context(), e))
-    }
+    crate::write_file::write_private(path, text.as_bytes())
+        .map_err(|e| CmdError::msg(e.to_string()))
 }
 
 #[cfg(test)]

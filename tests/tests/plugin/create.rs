@@ -197,6 +197,21 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&file).expect("stat").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "only its owner may read credentials");
+
+        // A link planted where the file is to go is refused, and what it points at is untouched.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious\n").expect("write the link's target");
+        let link = dir.path().join("link.kubeconfig");
+        std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+        let refused = env
+            .plugin
+            .run(&["kubeconfig", "demo", "-f", &link.display().to_string()])
+            .await;
+        assert_contains(&refused.expect_code(1).stderr, &["is a symbolic link"]);
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("read the link's target"),
+            "precious\n"
+        );
     }
 
     // --server: an address the API server certificate covers is written; any other is refused
