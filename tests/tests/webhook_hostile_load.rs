@@ -44,6 +44,10 @@ const STEP_BOUND: Duration = Duration::from_secs(60);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_headers_and_the_largest_reviews_neither_starve_nor_exhaust_the_webhook() {
     let plane = ControlPlane::start().await.expect("control plane starts");
+    // The webhook is ready only once it has listed the instances (for hostPath overlaps).
+    multicloud_testenv::apply_crd(&plane.client(), &multicloud_api::crd::crd())
+        .await
+        .expect("instance CRD is served");
     let timeout = format!("{}s", HEADER_TIMEOUT.as_secs());
     // A debug build takes about two seconds over a review of the largest size (a release build
     // a tenth of that), and two at most are decoded at once: the third waits for a turn.

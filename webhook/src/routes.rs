@@ -21,7 +21,7 @@ use tower::Service;
 
 use crate::clusters::{self, Directory};
 use crate::instances::{InstanceIndex, Knowledge};
-use crate::intake::{Budget, Refusal};
+use crate::intake::{Budget, Intake, Refusal};
 use crate::metrics::{Endpoint, Metrics, Verdict};
 use crate::review;
 use crate::wire::Reply;
@@ -132,16 +132,31 @@ where
     }
 }
 
+/// The body of a review declared as JSON, read within the memory budget; or the answer that
+/// refuses it.
+async fn intake(
+    state: &Shared,
+    endpoint: Endpoint,
+    started: Instant,
+    request: Request,
+) -> Result<Intake, Response> {
+    let (parts, body) = request.into_parts();
+    if !declared_json(&parts.headers) {
+        return Err(not_json(state, endpoint, started));
+    }
+    state
+        .budget
+        .read(&parts.headers, body)
+        .await
+        .map_err(|refusal| refused(state, endpoint, started, refusal))
+}
+
 async fn mutate(State(state): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
     let endpoint = Endpoint::Mutate;
-    let (parts, body) = request.into_parts();
-    if !declared_json(&parts.headers) {
-        return not_json(&state, endpoint, started);
-    }
-    let intake = match state.budget.read(&parts.headers, body).await {
+    let intake = match intake(&state, endpoint, started, request).await {
         Ok(intake) => intake,
-        Err(refusal) => return refused(&state, endpoint, started, refusal),
+        Err(response) => return response,
     };
     // Decoding a large body takes a while: off the runtime's threads, so that ordinary
     // reviews on the same threads are not held up by it.
@@ -161,13 +176,9 @@ async fn mutate(State(state): State<Arc<Shared>>, request: Request) -> Response 
 async fn validate(State(state): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
     let endpoint = Endpoint::Validate;
-    let (parts, body) = request.into_parts();
-    if !declared_json(&parts.headers) {
-        return not_json(&state, endpoint, started);
-    }
-    let intake = match state.budget.read(&parts.headers, body).await {
+    let intake = match intake(&state, endpoint, started, request).await {
         Ok(intake) => intake,
-        Err(refusal) => return refused(&state, endpoint, started, refusal),
+        Err(response) => return response,
     };
     let shared = state.clone();
     let decided = intake

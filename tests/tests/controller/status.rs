@@ -13,7 +13,7 @@ use multicloud_api::karmada::Karmada;
 use multicloud_api::names::KarmadaObjects;
 use multicloud_api::{MulticloudInstance, Phase};
 use multicloud_e2e::cluster::storage_class;
-use multicloud_e2e::operator::{OPERATOR_VERSION, StandInOperator};
+use multicloud_e2e::operator::StandInOperator;
 use serde_json::json;
 
 use super::support::*;
@@ -316,14 +316,16 @@ async fn an_operator_rerun_keeps_a_running_instance_running_and_versions_are_rea
     .await;
     let running = status_where(&client, "demo", "Running", phase_is(Phase::Running)).await;
     let status = running.status.unwrap_or_default();
-    // The operator installs metrics-adapter at its own version whatever the CR asks
-    // (defaults.go): the instance says so instead of claiming v1.13.0 everywhere.
+    // Versions are read from the workloads' images: the rendering names every component's
+    // tag (metrics-adapter too, which the operator would otherwise install at its own version,
+    // defaults.go), so every one runs the requested version.
     let upgrading = status.condition("Upgrading").expect("Upgrading");
-    assert_eq!(upgrading.status, "True", "{upgrading:?}");
+    assert_eq!(upgrading.status, "False", "{upgrading:?}");
     assert!(
-        upgrading
-            .message
-            .contains(&format!("metrics-adapter ({OPERATOR_VERSION})")),
+        upgrading.message.contains(&format!(
+            "every karmada component runs {}",
+            multicloud_api::instance::DEFAULT_KARMADA_VERSION
+        )),
         "{upgrading:?}"
     );
     assert!(status.condition("Ready").is_some_and(|c| c.is_true()));

@@ -133,10 +133,13 @@ fn a_foreign_virtual_cluster_name_is_denied() {
 
 #[test]
 fn updates_may_change_the_version_but_not_replicas_or_storage() {
-    let old = admitted("demo", json!({"etcd": {"replicas": 1}}));
+    let old = admitted(
+        "demo",
+        json!({"etcd": {"replicas": 1}, "karmada": {"version": "v1.17.5"}}),
+    );
     let newer = admitted(
         "demo",
-        json!({"etcd": {"replicas": 1}, "karmada": {"version": "v1.14.0"}}),
+        json!({"etcd": {"replicas": 1}, "karmada": {"version": "v1.18.2"}}),
     );
     let reply = review("UPDATE", newer, old.clone()).validate(&with_default_class());
     assert!(reply.allowed, "{}", reply.message());
