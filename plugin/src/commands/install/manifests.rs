@@ -222,7 +222,8 @@ pub fn yaml_stream(objects: &[Value]) -> Result<String, CmdError> {
 pub const INSTALL_YAML_HEADER: &str = "\
 # multicloud, the whole install set in one file: kubectl apply -f install.yaml
 # (namespace multicloud-system, the MulticloudInstance CRD, the webhook with its certificate from
-# cert-manager, which must be installed first, and the controller).
+# cert-manager, which must be installed first, and the controller). Needs Kubernetes 1.21 or
+# later (PodDisruptionBudget policy/v1); `kubectl multicloud install` also serves older clusters.
 # Generated from manifests/kustomization.yaml by the plugin's install set; do not edit. After a
 # change to the manifests or the workspace version:
 #   UPDATE_MANIFESTS=1 cargo test -p kubectl-multicloud install_yaml
