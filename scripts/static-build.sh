@@ -7,7 +7,8 @@
 #   --target  a *-unknown-linux-gnu triple (default: the host's); another architecture needs its
 #             target (`rustup target add`) and a cross linker (CARGO_TARGET_<TRIPLE>_LINKER)
 #   --out     copy the binaries there (default: leave them in the target directory)
-#   PACKAGE   default: multicloud-webhook multicloud-controller kubectl-multicloud
+#   PACKAGE   which binaries to print or copy (default: multicloud-webhook multicloud-controller
+#             kubectl-multicloud); all three are always built, in one build
 # CARGO_TARGET_DIR defaults to ~/.cache/multicloud/release-target, apart from ./target, so a
 # release build never replaces the artefacts of the everyday debug build. The build runs under
 # `nice`: it is long and CPU-heavy.
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --target) target="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     *) packages+=("$1") ;;
   esac
@@ -47,10 +48,15 @@ registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
 export RUSTFLAGS="-C target-feature=+crt-static --remap-path-prefix=$PWD=/src \
 --remap-path-prefix=$registry=/registry${RUSTFLAGS:+ $RUSTFLAGS}"
 
-cargo_args=()
-for package in "${packages[@]}"; do cargo_args+=(-p "$package"); done
-echo "building ${packages[*]} for $target (static) in $CARGO_TARGET_DIR" >&2
-nice -n 10 cargo build --release --locked --target "$target" "${cargo_args[@]}" >&2
+# Always the three together, whichever are asked for: cargo unifies the dependencies' features
+# across the packages of one build, so building one alone would rebuild kube & co differently.
+release=(multicloud-webhook multicloud-controller kubectl-multicloud)
+for package in "${packages[@]}"; do
+  case " ${release[*]} " in *" $package "*) ;; *) echo "not a release binary: $package" >&2; exit 2 ;; esac
+done
+echo "building ${release[*]} for $target (static) in $CARGO_TARGET_DIR" >&2
+nice -n 10 cargo build --release --locked --target "$target" \
+  -p multicloud-webhook -p multicloud-controller -p kubectl-multicloud >&2
 
 # A binary is static when it asks for no program interpreter (the dynamic loader).
 is_static() {
