@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 if [ -z "${KUBEBUILDER_ASSETS:-}" ] && [ -z "${TEST_ASSET_KUBE_APISERVER:-}" ]; then
   scripts/install-control-plane.sh
 fi
+scripts/install-test-tools.sh
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi

@@ -1,5 +1,6 @@
-//! What the admission rules know of the management clusters: which are registered, and for each
-//! its StorageClasses, or why they are not known.
+//! What the admission rules know of the management clusters: which are registered, for each its
+//! StorageClasses (or why they are not known), the directory every hostPath must lie under, and
+//! the hostPath directories the instances on each cluster already use.
 //!
 //! The webhook fills this from watches, the plugin's offline `check` from a clusters file, tests
 //! from literals; the rules only read it through [`ClusterDirectory`].
@@ -12,10 +13,12 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
+use crate::instance::{MulticloudInstance, StorageType};
 use crate::keys::{
     BETA_DEFAULT_CLASS_ANNOTATION, CLUSTER_LABEL, DEFAULT_CLASS_ANNOTATION, KUBECONFIG_KEY,
     LOCAL_CLUSTER, SYSTEM_NAMESPACE,
 };
+use crate::names::{self, DEFAULT_HOST_PATH_ROOT};
 
 /// One StorageClass of a management cluster, reduced to what the rules and the plugin show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,19 +100,73 @@ impl ClusterState {
     }
 }
 
-/// Read access to everything known of the management clusters.
+/// The etcd hostPath directory an existing instance uses on its management cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostPathInUse {
+    /// The instance's name.
+    pub instance: String,
+    /// The management cluster whose nodes hold the directory.
+    pub management_cluster: String,
+    /// The directory, as the instance names it.
+    pub path: String,
+}
+
+impl HostPathInUse {
+    /// The directory `instance` uses, when its etcd keeps data in a hostPath.
+    pub fn of(instance: &MulticloudInstance) -> Option<Self> {
+        let storage = &instance.spec.etcd.storage;
+        if storage.type_ != StorageType::HostPath {
+            return None;
+        }
+        let path = match storage.host_path() {
+            Some(path) => path.to_owned(),
+            // Stored without the mutating webhook: the directory the Karmada CR was rendered
+            // with (`karmada::volume_data`).
+            None => names::default_host_path(
+                DEFAULT_HOST_PATH_ROOT,
+                &instance.expected_virtual_cluster(),
+                &names::creation_token(instance.metadata.uid.as_deref().unwrap_or("")),
+            ),
+        };
+        Some(Self {
+            instance: instance.name().to_owned(),
+            management_cluster: instance.spec.management_cluster.clone(),
+            path,
+        })
+    }
+}
+
+/// Read access to everything the rules know of the management clusters.
 pub trait ClusterDirectory {
     /// Every management cluster an instance may name, `local` included, sorted.
     fn cluster_names(&self) -> Vec<String>;
     /// What is known of `name`, or `None` when no such cluster is registered.
     fn cluster(&self, name: &str) -> Option<ClusterState>;
+    /// The directory every hostPath must lie strictly under (the webhook's `--host-path-root`).
+    fn host_path_root(&self) -> &str {
+        DEFAULT_HOST_PATH_ROOT
+    }
+    /// The hostPath directories of the instances that exist on management cluster `cluster`,
+    /// or why they are not known (then a hostPath instance cannot be admitted there).
+    fn host_paths_in_use(&self, cluster: &str) -> Result<Vec<HostPathInUse>, String> {
+        let _ = cluster;
+        Ok(Vec::new())
+    }
 }
 
 /// A [`ClusterDirectory`] held in memory; also the format of the plugin's clusters file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClusterCatalog {
     /// State by cluster name.
     pub clusters: BTreeMap<String, ClusterState>,
+    /// The host-path root the webhook enforces; absent means `/var/lib/multicloud`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_path_root: Option<String>,
+    /// hostPath directories already used by instances, which a new one may not overlap.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_paths: Vec<HostPathInUse>,
 }
 
 impl ClusterCatalog {
@@ -132,6 +189,48 @@ impl ClusterDirectory for ClusterCatalog {
 
     fn cluster(&self, name: &str) -> Option<ClusterState> {
         self.clusters.get(name).cloned()
+    }
+
+    fn host_path_root(&self) -> &str {
+        self.host_path_root
+            .as_deref()
+            .unwrap_or(DEFAULT_HOST_PATH_ROOT)
+    }
+
+    fn host_paths_in_use(&self, cluster: &str) -> Result<Vec<HostPathInUse>, String> {
+        Ok(self
+            .host_paths
+            .iter()
+            .filter(|used| used.management_cluster == cluster)
+            .cloned()
+            .collect())
+    }
+}
+
+/// Another directory's knowledge with a different host-path root, for a root given on the
+/// command line.
+pub struct WithHostPathRoot<'a> {
+    /// Everything else comes from here.
+    pub inner: &'a dyn ClusterDirectory,
+    /// The root to enforce.
+    pub root: &'a str,
+}
+
+impl ClusterDirectory for WithHostPathRoot<'_> {
+    fn cluster_names(&self) -> Vec<String> {
+        self.inner.cluster_names()
+    }
+
+    fn cluster(&self, name: &str) -> Option<ClusterState> {
+        self.inner.cluster(name)
+    }
+
+    fn host_path_root(&self) -> &str {
+        self.root
+    }
+
+    fn host_paths_in_use(&self, cluster: &str) -> Result<Vec<HostPathInUse>, String> {
+        self.inner.host_paths_in_use(cluster)
     }
 }
 
@@ -204,6 +303,9 @@ clusters:
     reason: connection refused
   edge-2:
     state: notSynced
+hostPathRoot: /srv/multicloud
+hostPaths:
+  - { instance: lab, managementCluster: local, path: /srv/multicloud/k-lab/etcd }
 "#;
         let catalog: ClusterCatalog = serde_yaml::from_str(yaml).expect("parses");
         assert_eq!(catalog.cluster_names(), ["edge-1", "edge-2", "local"]);
@@ -215,5 +317,12 @@ clusters:
         );
         assert_eq!(catalog.cluster("edge-2"), Some(ClusterState::NotSynced));
         assert!(catalog.cluster("nope").is_none());
+        assert_eq!(catalog.host_path_root(), "/srv/multicloud");
+        assert_eq!(catalog.host_paths_in_use("local").map(|u| u.len()), Ok(1));
+        assert_eq!(catalog.host_paths_in_use("edge-1"), Ok(Vec::new()));
+        assert_eq!(
+            ClusterCatalog::default().host_path_root(),
+            DEFAULT_HOST_PATH_ROOT
+        );
     }
 }

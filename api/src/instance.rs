@@ -4,8 +4,8 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// karmada component image tag used when an instance names none.
-pub const DEFAULT_KARMADA_VERSION: &str = "v1.13.0";
+/// karmada release used when an instance names none: the latest stable release.
+pub const DEFAULT_KARMADA_VERSION: &str = "v1.18.2";
 
 /// Size of each etcd PVC when an instance names none.
 pub const DEFAULT_ETCD_STORAGE_SIZE: &str = "5Gi";
@@ -76,17 +76,48 @@ fn default_management_cluster() -> String {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KarmadaSpec {
-    /// Image tag of the karmada components.
+    /// karmada release (`vMAJOR.MINOR.PATCH`) every component runs; may only be raised.
     #[serde(default = "default_karmada_version")]
     pub version: String,
+    /// Registry every image is pulled from instead of docker.io/karmada and registry.k8s.io,
+    /// e.g. `registry.example.com:5000/mirror` (it must hold `karmada-*`, `etcd`,
+    /// `kube-apiserver` and `kube-controller-manager` under that path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_registry: Option<String>,
+    /// Where karmada-operator downloads the Karmada CRDs from; default: the GitHub release of
+    /// `version`. Set it on clusters that cannot reach GitHub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crd_tarball: Option<CrdTarball>,
+    /// Extra names (DNS names or IP addresses) the Karmada API server certificate covers, e.g.
+    /// the address `kubectl multicloud kubeconfig --server` will use. Fixed at creation.
+    #[serde(default, rename = "certSANs", skip_serializing_if = "Vec::is_empty")]
+    pub cert_sans: Vec<String>,
 }
 
 impl Default for KarmadaSpec {
     fn default() -> Self {
         Self {
             version: default_karmada_version(),
+            image_registry: None,
+            crd_tarball: None,
+            cert_sans: Vec::new(),
         }
     }
+}
+
+impl KarmadaSpec {
+    /// The image registry, treating `""` like an absent one.
+    pub fn image_registry(&self) -> Option<&str> {
+        self.image_registry.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// Source of the Karmada CRD tarball (`crds.tar.gz` of a karmada release).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CrdTarball {
+    /// `http://` or `https://` URL of the tarball.
+    pub url: String,
 }
 
 fn default_karmada_version() -> String {
@@ -222,6 +253,28 @@ pub struct MulticloudInstanceStatus {
     /// Ready, StorageReady, KarmadaReady (and others), each with a reason and message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// The install (or the last change) karmada-operator is carrying out, and its time limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<InstallProgress>,
+}
+
+/// The install of an instance or of its last spec change: karmada-operator retries a failed
+/// run on its own, so a failure is counted and the install is given up only at its deadline.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallProgress {
+    /// Generation of the spec being installed.
+    pub generation: i64,
+    /// When it began: the instance's creation or its last spec change (RFC 3339).
+    pub started: String,
+    /// When the controller gives up and reports `Failed` (RFC 3339; `--install-timeout`).
+    pub deadline: String,
+    /// karmada-operator runs seen ending in `Failed` since it began.
+    #[serde(default)]
+    pub failures: i32,
+    /// The last failure counted (its transition time and message), so each is counted once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
 }
 
 impl MulticloudInstanceStatus {

@@ -21,6 +21,19 @@ pub const INSTANCE_LABEL: &str = "multicloud.dev/instance";
 /// Annotation left on a retained Karmada CR naming the instance it came from.
 pub const RETAINED_FROM_ANNOTATION: &str = "multicloud.dev/retained-from-instance";
 
+/// Label carrying the `metadata.uid` of the instance an object was made for: the controller's
+/// mark on what it creates (the namespace `k-<name>` on the global cluster and on a remote
+/// management cluster, the Karmada CR, the copy of a management cluster's kubeconfig). The
+/// controller changes and deletes only objects carrying its instance's uid here; a uid, unlike
+/// the name, is never reused by a later instance of the same name.
+pub const INSTANCE_UID_LABEL: &str = "multicloud.dev/instance-uid";
+
+/// Annotation on an instance asking it to take over the Karmada CR retained from a former
+/// instance of the same name (deletion policy `Retain`). Its value must be that CR's
+/// `metadata.uid`, so it cannot be set by accident or carried over to another CR: without it the
+/// retained CR, its namespace, members and admin kubeconfig are left alone.
+pub const ADOPT_KARMADA_ANNOTATION: &str = "multicloud.dev/adopt-karmada";
+
 /// Finalizer the controller holds on an instance until its deletion policy is carried out.
 pub const FINALIZER: &str = "multicloud.dev/cleanup";
 

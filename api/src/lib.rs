@@ -5,16 +5,21 @@
 //! I/O around it, so they can never disagree about a rule or a name.
 #![forbid(unsafe_code)]
 
+pub mod certificate;
 pub mod clusters;
 pub mod crd;
 pub mod duration;
+pub mod http_url;
 pub mod instance;
 pub mod karmada;
 pub mod keys;
 pub mod kubeconfig;
 pub mod names;
+pub mod observed;
 pub mod quantity;
+pub mod release;
 pub mod rules;
+pub mod schema;
 pub mod yaml;
 
 #[cfg(any(test, feature = "testing"))]

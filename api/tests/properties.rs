@@ -1,5 +1,7 @@
 //! Properties of the admission rules over generated instances: what mutation produces is
-//! admitted, mutation is reinvocation-safe, and every denial names a field.
+//! admitted, mutation is reinvocation-safe, every denial names a field, a name is admitted
+//! exactly when every name karmada-operator derives from it is valid, and what the operator
+//! cannot change is never changed.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,7 @@ use multicloud_api::instance::{
 };
 use multicloud_api::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use multicloud_api::rules::{self, Operation, Request};
-use multicloud_api::{MulticloudInstance, keys};
+use multicloud_api::{MulticloudInstance, keys, names};
 use proptest::prelude::*;
 
 fn catalog() -> ClusterCatalog {
@@ -24,6 +26,7 @@ fn catalog() -> ClusterCatalog {
 fn create(object: &MulticloudInstance) -> Request<'_> {
     Request {
         operation: Operation::Create,
+        uid: "4f1c2a9e-0000-4000-8000-000000000000",
         object: Some(object),
         old_object: None,
     }
@@ -52,10 +55,12 @@ fn valid_instance() -> impl Strategy<Value = MulticloudInstance> {
                 size,
                 host_path: None,
             }),
-        proptest::option::of("(/[a-z0-9]{1,8}){1,4}").prop_map(|path| EtcdStorage {
-            type_: StorageType::HostPath,
-            host_path: path,
-            ..EtcdStorage::default()
+        proptest::option::of("/var/lib/multicloud(/[a-z0-9]{1,8}){1,3}").prop_map(|path| {
+            EtcdStorage {
+                type_: StorageType::HostPath,
+                host_path: path,
+                ..EtcdStorage::default()
+            }
         }),
         Just(EtcdStorage {
             type_: StorageType::EmptyDir,
@@ -63,11 +68,13 @@ fn valid_instance() -> impl Strategy<Value = MulticloudInstance> {
         }),
     ];
     (
-        "[a-z]([a-z0-9-]{0,59}[a-z0-9])?",
+        // At most 34 characters: longer ones are admitted only with "karmada" in them.
+        "[a-z]([a-z0-9-]{0,32}[a-z0-9])?",
         storage,
         prop_oneof![Just(1), Just(3), Just(5), Just(7)],
         prop_oneof![Just("local"), Just("edge-1")],
-        "v1\\.[0-9]{1,2}\\.[0-9]",
+        // A release whose companion images multicloud knows (multicloud_api::release).
+        "v1\\.1[3-8]\\.[0-9]",
         metadata_map(),
         metadata_map(),
         any::<bool>(),
@@ -90,7 +97,10 @@ fn valid_instance() -> impl Strategy<Value = MulticloudInstance> {
                         virtual_cluster_name: None,
                         management_cluster: cluster.to_owned(),
                         display_name: None,
-                        karmada: KarmadaSpec { version },
+                        karmada: KarmadaSpec {
+                            version,
+                            ..KarmadaSpec::default()
+                        },
                         etcd: EtcdSpec { replicas, storage },
                         deletion_policy: if retain {
                             DeletionPolicy::Retain
@@ -135,10 +145,10 @@ proptest! {
 
     #[test]
     fn a_second_mutation_is_empty(mci in any_instance()) {
-        let first = rules::mutate(&create(&mci));
+        let first = rules::mutate(&create(&mci), &ClusterCatalog::default());
         if first.allowed() {
             let patched = rules::apply(&mci, &first.patch).expect("patch applies");
-            let second = rules::mutate(&create(&patched));
+            let second = rules::mutate(&create(&patched), &ClusterCatalog::default());
             prop_assert!(second.patch.is_empty(), "second patch: {:?}", second.patch);
         }
     }
@@ -154,15 +164,49 @@ proptest! {
     }
 
     #[test]
-    fn updates_that_keep_immutable_fields_are_admitted(mci in valid_instance(), replicas in prop_oneof![Just(1), Just(3), Just(5), Just(7)]) {
+    fn updates_that_keep_immutable_fields_are_admitted(mci in valid_instance(), retain in any::<bool>()) {
         let old = rules::admit(&create(&mci), &catalog()).expect("runs").object.expect("object");
         let mut new = old.clone();
-        if new.spec.etcd.storage.type_ != StorageType::HostPath {
-            new.spec.etcd.replicas = replicas;
-        }
         new.spec.display_name = Some("renamed".into());
-        let request = Request { operation: Operation::Update, object: Some(&new), old_object: Some(&old) };
+        new.spec.deletion_policy = if retain { DeletionPolicy::Retain } else { DeletionPolicy::Delete };
+        let request = Request { operation: Operation::Update, uid: "5e2d3b8f-0000-4000-8000-000000000000", object: Some(&new), old_object: Some(&old) };
         let admission = rules::admit(&request, &ClusterCatalog::default()).expect("runs");
         prop_assert!(admission.decision.allowed(), "{}", admission.decision.message());
+    }
+
+    #[test]
+    fn a_change_of_etcd_replicas_or_size_is_denied(
+        mci in valid_instance(),
+        replicas in prop_oneof![Just(1), Just(3), Just(5), Just(7)],
+        size in "[1-9][0-9]{0,2}(Gi|Mi)",
+    ) {
+        let old = rules::admit(&create(&mci), &catalog()).expect("runs").object.expect("object");
+        let mut new = old.clone();
+        new.spec.etcd.replicas = replicas;
+        if new.spec.etcd.storage.type_ == StorageType::PersistentVolumeClaim {
+            new.spec.etcd.storage.size = Some(size);
+        }
+        let request = Request { operation: Operation::Update, uid: "5e2d3b8f-0000-4000-8000-000000000000", object: Some(&new), old_object: Some(&old) };
+        let decision = rules::validate(&request, &ClusterCatalog::default());
+        let replicas_changed = old.spec.etcd.replicas != new.spec.etcd.replicas;
+        let size_changed = old.spec.etcd.storage.size_or_default() != new.spec.etcd.storage.size_or_default();
+        let fields: Vec<&str> = decision.violations.iter().map(|v| v.field.as_str()).collect();
+        prop_assert_eq!(fields.contains(&"spec.etcd.replicas"), replicas_changed);
+        prop_assert_eq!(fields.contains(&"spec.etcd.storage.size"), size_changed);
+        prop_assert_eq!(decision.allowed(), !replicas_changed && !size_changed);
+    }
+
+    #[test]
+    fn a_name_is_admitted_exactly_when_every_derived_name_fits(
+        name in "[a-z]([a-z0-9-]{0,61}[a-z0-9])?",
+        karmada in any::<bool>(),
+    ) {
+        let name = if karmada && name.len() <= 56 { format!("karmada{name}") } else { name };
+        let mut mci = MulticloudInstance::new(&name, MulticloudInstanceSpec::default());
+        mci.metadata.name = Some(name.clone());
+        let admission = rules::admit(&create(&mci), &catalog()).expect("runs");
+        let name_denied = admission.decision.violations.iter().any(|v| v.field == "metadata.name");
+        let fits = names::derived_names(&name).iter().all(names::DerivedName::fits);
+        prop_assert_eq!(name_denied, !fits, "{}", admission.decision.message());
     }
 }

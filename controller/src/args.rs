@@ -68,6 +68,12 @@ pub struct Args {
     #[arg(long, value_parser = positive, default_value = "120")]
     pub reconcile_timeout: Duration,
 
+    /// How long an install (from the instance's creation) or a spec change (from the change)
+    /// may take before the instance is reported Failed. karmada-operator retries a failed run
+    /// on its own, so until then a failure shows as still installing, with a count.
+    #[arg(long, value_parser = positive, default_value = "30m")]
+    pub install_timeout: Duration,
+
     /// Instances reconciled at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: u16,

@@ -9,9 +9,9 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Client;
 use kube::client::ClientBuilder;
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::reflector::{ObjectRef, Store};
 use multicloud_api::keys::{CLUSTER_LABEL, KUBECONFIG_KEY, LOCAL_CLUSTER, SYSTEM_NAMESPACE};
+use multicloud_runtime::kubeconfig::{self, CheckedKubeconfig, ClientOptions};
 
 use crate::metrics::CountingLayer;
 use crate::status::Blocker;
@@ -63,15 +63,16 @@ impl ManagementClusters {
             })
     }
 
-    /// The registered cluster's kubeconfig, or why it cannot be used.
-    pub fn kubeconfig(&self, cluster: &str) -> Result<Vec<u8>, Blocker> {
+    /// The registered cluster's kubeconfig once it passes the one policy, or why it cannot be
+    /// used.
+    pub fn kubeconfig(&self, cluster: &str) -> Result<CheckedKubeconfig, Blocker> {
         let secret = self.secret(cluster)?;
-        secret
+        let bytes = secret
             .data
             .as_ref()
             .and_then(|data| data.get(KUBECONFIG_KEY))
-            .map(|bytes| bytes.0.clone())
-            .ok_or_else(|| invalid(cluster, format!("it has no `{KUBECONFIG_KEY}` key")))
+            .ok_or_else(|| invalid(cluster, format!("it has no `{KUBECONFIG_KEY}` key")))?;
+        kubeconfig::check_bytes(&bytes.0).map_err(|e| invalid(cluster, e.to_string()))
     }
 
     /// A client for `cluster`: the global client for `local`.
@@ -88,8 +89,8 @@ impl ManagementClusters {
         {
             return Ok(client.clone());
         }
-        let kubeconfig = self.kubeconfig(cluster)?;
-        let client = client_from_kubeconfig(&kubeconfig, self.timeout, &self.layer)
+        let checked = self.kubeconfig(cluster)?;
+        let client = client_of(&checked, self.timeout, &self.layer)
             .await
             .map_err(|why| invalid(cluster, why))?;
         self.lock()
@@ -117,24 +118,27 @@ fn invalid(cluster: &str, why: String) -> Blocker {
 }
 
 /// A client from kubeconfig bytes whose every request is bounded by `timeout` and counted.
+/// The kubeconfig passes the one policy first (`multicloud_runtime::kubeconfig`); errors never
+/// quote it: they end up in instance conditions.
 pub async fn client_from_kubeconfig(
     kubeconfig: &[u8],
     timeout: Duration,
     layer: &CountingLayer,
 ) -> Result<Client, String> {
-    let text = std::str::from_utf8(kubeconfig).map_err(|_| "it is not UTF-8 text".to_owned())?;
-    // The same check as the Secret admission rule, which also refuses credential plugins.
-    // Errors never quote the kubeconfig: they end up in instance conditions.
-    multicloud_api::kubeconfig::server_of(text).map_err(|e| format!("kubeconfig {e}"))?;
-    let kubeconfig = Kubeconfig::from_yaml(text)
-        .map_err(|_| "kubeconfig is not usable: a section is malformed".to_owned())?;
-    let mut config =
-        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
-    config.connect_timeout = Some(timeout);
-    config.read_timeout = Some(timeout);
-    config.write_timeout = Some(timeout);
+    let checked = kubeconfig::check_bytes(kubeconfig).map_err(|e| e.to_string())?;
+    client_of(&checked, timeout, layer).await
+}
+
+/// A client of a checked kubeconfig whose every request is bounded by `timeout` and counted.
+async fn client_of(
+    checked: &CheckedKubeconfig,
+    timeout: Duration,
+    layer: &CountingLayer,
+) -> Result<Client, String> {
+    let options = ClientOptions::every_step_within(timeout);
+    let config = kubeconfig::config(checked, &options)
+        .await
+        .map_err(|e| e.to_string())?;
     let builder = ClientBuilder::try_from(config).map_err(|e| e.to_string())?;
     Ok(builder.with_layer(layer).build())
 }

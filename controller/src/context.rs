@@ -16,6 +16,7 @@ use crate::error::{Error, is_status};
 use crate::events::Recorder;
 use crate::members::MemberCounter;
 use crate::metrics::Metrics;
+use crate::watches::Readiness;
 
 /// Timing of requeues and remote calls.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +29,8 @@ pub struct Settings {
     pub remote_timeout: Duration,
     /// Limit of one whole reconcile, global cluster calls included.
     pub reconcile_timeout: Duration,
+    /// How long an install or a spec change may take before the instance is reported Failed.
+    pub install_timeout: Duration,
 }
 
 /// Shared state of the reconciler.
@@ -46,6 +49,10 @@ pub struct Context {
     pub recorder: Recorder,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Whether the namespace cache is filled (for every reconcile waiting, not one).
+    pub namespaces_ready: Readiness,
+    /// Whether the management cluster Secret cache is filled.
+    pub secrets_ready: Readiness,
     /// Timing.
     pub settings: Settings,
     /// Consecutive failures by instance, for exponential backoff.
@@ -59,12 +66,12 @@ impl Context {
     /// installed; see [`Context::karmada`].)
     pub async fn caches_synced(&self) -> Result<(), Error> {
         let limit = self.settings.remote_timeout;
-        let namespaces = tokio::time::timeout(limit, self.namespaces.wait_until_ready()).await;
-        if !matches!(namespaces, Ok(Ok(()))) {
+        let namespaces = tokio::time::timeout(limit, self.namespaces_ready.wait()).await;
+        if !matches!(namespaces, Ok(true)) {
             return Err(Error::NotSynced("namespaces"));
         }
-        let secrets = tokio::time::timeout(limit, self.clusters.wait_until_ready()).await;
-        if !matches!(secrets, Ok(Ok(()))) {
+        let secrets = tokio::time::timeout(limit, self.secrets_ready.wait()).await;
+        if !matches!(secrets, Ok(true)) {
             return Err(Error::NotSynced("management cluster Secrets"));
         }
         Ok(())

@@ -4,19 +4,20 @@
 //! `Deleting` phase, and what it waits for, while the Karmada CR and the namespace go away.
 //! Owner references are not used: the garbage collector would delete a retained Karmada CR.
 
-use std::collections::BTreeMap;
-
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, PatchOperation, RemoveOperation, TestOperation};
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim};
+use kube::Client;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use multicloud_api::karmada::Karmada;
-use multicloud_api::keys::{FINALIZER, INSTANCE_LABEL, RETAINED_FROM_ANNOTATION};
+use multicloud_api::keys::{FINALIZER, LOCAL_CLUSTER, RETAINED_FROM_ANNOTATION};
+use multicloud_api::names::KarmadaObjects;
 use multicloud_api::{DeletionPolicy, MulticloudInstance, names};
 use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::reconcile::ownership;
 
 /// Whether the instance carries our finalizer.
 pub fn is_held(instance: &MulticloudInstance) -> bool {
@@ -100,7 +101,9 @@ pub enum Cleanup {
     Waiting(String),
 }
 
-/// Takes the next step of the instance's deletion policy.
+/// Takes the next step of the instance's deletion policy. Only what carries the instance's uid
+/// is annotated or deleted: a namespace or Karmada CR of its name that is not its own (the reason
+/// it waited) is left exactly as it was.
 pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cleanup> {
     let name = instance.name();
     let namespace = names::namespace(name);
@@ -117,6 +120,7 @@ pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cl
             ));
         }
     };
+    let karmada = karmada.filter(|k| ownership::is_own(&k.metadata, instance));
     match instance.spec.deletion_policy {
         DeletionPolicy::Retain => {
             if let Some(karmada) = karmada {
@@ -156,33 +160,102 @@ pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cl
                      {namespace}/{karmada_name}"
                 )));
             }
-            let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
-            let found = namespaces
-                .get_opt(&namespace)
-                .await
-                .map_err(|e| Error::kube(format!("read namespace {namespace}"), e))?;
-            match found {
-                Some(ns) if made_for(ns.metadata.labels.as_ref(), name) => {
-                    if ns.metadata.deletion_timestamp.is_none() {
-                        tracing::info!(instance = name, "deleting namespace");
-                        namespaces
-                            .delete(&namespace, &DeleteParams::background())
-                            .await
-                            .map_err(|e| Error::kube(format!("delete namespace {namespace}"), e))?;
+            // karmada-operator's teardown removes workloads, Services and Secrets but never the
+            // etcd PVCs or the namespace (operator/pkg/deinit.go `DefaultDeInitTasks`;
+            // operator/pkg/tasks/deinit/component.go `runRemoveEtcd` deletes the StatefulSet and
+            // its Services only): on the management cluster they are ours to remove.
+            let cluster = instance.spec.management_cluster.as_str();
+            if cluster != LOCAL_CLUSTER {
+                let remote = match ctx.clusters.client(cluster).await {
+                    Ok(client) => client,
+                    Err(blocker) => {
+                        return Ok(Cleanup::Waiting(format!(
+                            "cannot remove namespace {namespace} and its etcd PVCs from \
+                             management cluster `{cluster}`: {}",
+                            blocker.message
+                        )));
                     }
-                    Ok(Cleanup::Waiting(format!(
-                        "waiting for namespace {namespace} to be removed"
-                    )))
+                };
+                let removal = remove_namespace(remote, instance, Some(cluster));
+                match tokio::time::timeout(ctx.settings.remote_timeout, removal).await {
+                    Ok(Ok(None)) => {}
+                    Ok(Ok(Some(waiting))) => return Ok(Cleanup::Waiting(waiting)),
+                    Ok(Err(error)) => {
+                        return Ok(Cleanup::Waiting(format!(
+                            "cannot remove namespace {namespace} and its etcd PVCs from \
+                             management cluster `{cluster}` ({error}); deletion goes on once \
+                             it answers"
+                        )));
+                    }
+                    Err(_) => {
+                        return Ok(Cleanup::Waiting(format!(
+                            "management cluster `{cluster}` did not answer within {}s while \
+                             removing namespace {namespace}; deletion goes on once it answers",
+                            ctx.settings.remote_timeout.as_secs()
+                        )));
+                    }
                 }
-                _ => Ok(Cleanup::Done),
+            }
+            match remove_namespace(ctx.client.clone(), instance, None).await? {
+                Some(waiting) => Ok(Cleanup::Waiting(waiting)),
+                None => Ok(Cleanup::Done),
             }
         }
     }
 }
 
-fn made_for(labels: Option<&BTreeMap<String, String>>, instance: &str) -> bool {
-    labels
-        .and_then(|l| l.get(INSTANCE_LABEL))
-        .map(String::as_str)
-        == Some(instance)
+/// Deletes the etcd PVCs and then the namespace `k-<name>` behind `client`, if that namespace
+/// carries the instance's uid; `None` once there is nothing of ours left, else what it waits for.
+async fn remove_namespace(
+    client: Client,
+    instance: &MulticloudInstance,
+    cluster: Option<&str>,
+) -> Result<Option<String>> {
+    let name = instance.name();
+    let namespace = names::namespace(name);
+    let place = cluster.map_or_else(String::new, |c| format!(" on management cluster `{c}`"));
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let found = namespaces
+        .get_opt(&namespace)
+        .await
+        .map_err(|e| Error::kube(format!("read namespace {namespace}{place}"), e))?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    if !ownership::is_own(&found.metadata, instance) {
+        // Not ours (it made the instance wait, or belongs to a retained instance): untouched.
+        return Ok(None);
+    }
+    let objects = KarmadaObjects::for_instance(name);
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client, &namespace);
+    let listed = claims
+        .list_metadata(&ListParams::default())
+        .await
+        .map_err(|e| Error::kube(format!("list the PVCs of {namespace}{place}"), e))?;
+    for claim in &listed.items {
+        let claim_name = claim.metadata.name.as_deref().unwrap_or_default();
+        if objects.is_etcd_pvc(claim_name) && claim.metadata.deletion_timestamp.is_none() {
+            tracing::info!(instance = name, pvc = claim_name, "deleting etcd PVC");
+            match claims.delete(claim_name, &DeleteParams::background()).await {
+                Ok(_) => {}
+                Err(e) if crate::error::is_status(&e, 404) => {}
+                Err(e) => {
+                    return Err(Error::kube(
+                        format!("delete PVC {namespace}/{claim_name}{place}"),
+                        e,
+                    ));
+                }
+            }
+        }
+    }
+    if found.metadata.deletion_timestamp.is_none() {
+        tracing::info!(instance = name, cluster, "deleting namespace");
+        namespaces
+            .delete(&namespace, &DeleteParams::background())
+            .await
+            .map_err(|e| Error::kube(format!("delete namespace {namespace}{place}"), e))?;
+    }
+    Ok(Some(format!(
+        "waiting for namespace {namespace}{place} to be removed"
+    )))
 }

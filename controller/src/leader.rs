@@ -6,6 +6,14 @@
 //! candidate's own clock (so clock skew between nodes does not matter); a holder that cannot
 //! renew within two thirds of the duration gives up before anyone else may take over. A replica
 //! that loses the Lease stops, and its Deployment starts it again as a candidate.
+//!
+//! The renew deadline is enforced on the requests themselves, not only on their errors: the global
+//! client has no read timeout (its watches stay open for minutes), so an API server that accepts a
+//! renewal and never answers would otherwise hold the renewer forever while this replica kept
+//! reconciling, and another replica, seeing the Lease unchanged, took over: two leaders. Every
+//! attempt is cut off at the deadline, which is counted from the *start* of the last renewal that
+//! succeeded (the Lease may have been written, and seen by a candidate, as soon as that request
+//! was sent).
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +46,12 @@ impl LeaseConfig {
 
     fn renew_deadline(&self) -> Duration {
         self.duration * 2 / 3
+    }
+
+    /// Pause before another attempt after a failed renewal: several attempts fit in the time
+    /// between the renew period and the deadline.
+    fn retry_period(&self) -> Duration {
+        (self.duration / 9).max(Duration::from_millis(100))
     }
 }
 
@@ -209,48 +223,82 @@ pub async fn acquire(api: Api<Lease>, config: LeaseConfig) -> Leadership {
         observed: None,
     };
     let retry = elector.config.renew_period();
-    loop {
-        match elector.try_acquire_or_renew().await {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(error) => tracing::warn!(%error, "failed to read or take the leader Lease"),
+    let deadline = elector.config.renew_deadline();
+    let acquired = loop {
+        let started = Instant::now();
+        // Bounded like a renewal: a request that hangs must not hold a candidate forever.
+        match tokio::time::timeout(deadline, elector.try_acquire_or_renew()).await {
+            Ok(Ok(true)) => break started,
+            Ok(Ok(false)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "failed to read or take the leader Lease"),
+            Err(_) => tracing::warn!(
+                ?deadline,
+                "the API server did not answer about the leader Lease in time"
+            ),
         }
         tokio::time::sleep(retry).await;
-    }
+    };
     tracing::info!(
         lease = %format!("{}/{}", elector.config.namespace, elector.config.name),
         identity = %elector.config.identity,
         "became leader"
     );
     let (lost_tx, lost) = oneshot::channel();
-    let (stop, mut stopped) = oneshot::channel();
+    let (stop, stopped) = oneshot::channel();
     let renewer = tokio::spawn(async move {
-        let mut renewed = Instant::now();
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(elector.config.renew_period()) => {}
-                _ = &mut stopped => return elector,
-            }
-            match elector.try_acquire_or_renew().await {
-                Ok(true) => renewed = Instant::now(),
-                Ok(false) => {
-                    let _ = lost_tx.send("another replica took the leader Lease".to_owned());
-                    return elector;
-                }
-                Err(error) if renewed.elapsed() > elector.config.renew_deadline() => {
-                    let _ = lost_tx.send(format!(
-                        "the leader Lease could not be renewed in time: {error}"
-                    ));
-                    return elector;
-                }
-                Err(error) => tracing::warn!(%error, "failed to renew the leader Lease; retrying"),
-            }
+        let why = renew_until_lost(&mut elector, acquired, stopped).await;
+        if let Some(why) = why {
+            tracing::warn!(reason = %why, "stopped leading");
+            let _ = lost_tx.send(why);
         }
+        elector
     });
     Leadership {
         lost,
         stop: Some(stop),
         renewer,
+    }
+}
+
+/// Renews the Lease every renew period until `stopped` fires (`None`) or the Lease is lost (the
+/// reason). No attempt outlives the renew deadline, counted from the start of the last renewal
+/// that succeeded (`renewed`).
+async fn renew_until_lost(
+    elector: &mut Elector,
+    mut renewed: Instant,
+    mut stopped: oneshot::Receiver<()>,
+) -> Option<String> {
+    let mut pause = elector.config.renew_period();
+    loop {
+        let deadline = renewed + elector.config.renew_deadline();
+        let next = (Instant::now() + pause).min(deadline);
+        tokio::select! {
+            () = tokio::time::sleep_until(next.into()) => {}
+            _ = &mut stopped => return None,
+        }
+        let started = Instant::now();
+        let attempt = tokio::time::timeout_at(deadline.into(), elector.try_acquire_or_renew());
+        let failure = tokio::select! {
+            outcome = attempt => match outcome {
+                Ok(Ok(true)) => {
+                    renewed = started;
+                    pause = elector.config.renew_period();
+                    continue;
+                }
+                Ok(Ok(false)) => return Some("another replica took the leader Lease".to_owned()),
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => "the API server did not answer".to_owned(),
+            },
+            _ = &mut stopped => return None,
+        };
+        if Instant::now() >= deadline {
+            return Some(format!(
+                "the leader Lease could not be renewed within {:?}: {failure}",
+                elector.config.renew_deadline()
+            ));
+        }
+        tracing::warn!(error = %failure, "failed to renew the leader Lease; retrying");
+        pause = elector.config.retry_period();
     }
 }
 
@@ -268,7 +316,14 @@ impl Leadership {
             let _ = stop.send(());
         }
         if let Ok(mut elector) = self.renewer.await {
-            elector.release().await;
+            // Bounded: a hung API server must not hold up the shutdown; the Lease then expires.
+            let limit = elector.config.renew_deadline();
+            if tokio::time::timeout(limit, elector.release())
+                .await
+                .is_err()
+            {
+                tracing::warn!(?limit, "the leader Lease could not be released in time");
+            }
         }
     }
 }
@@ -322,5 +377,7 @@ mod tests {
         };
         assert!(config.renew_period() < config.renew_deadline());
         assert!(config.renew_deadline() < config.duration);
+        // A failed renewal is retried at least twice before the deadline.
+        assert!(config.renew_period() + 2 * config.retry_period() < config.renew_deadline());
     }
 }

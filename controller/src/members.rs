@@ -34,6 +34,18 @@ pub struct AdminSecret {
     pub name: String,
 }
 
+impl AdminSecret {
+    /// The only Secret the admin kubeconfig of `instance` is read from: the one karmada-operator
+    /// writes in the instance's own namespace `k-<name>` (never where a Karmada CR's status
+    /// points, which anyone able to write that status could choose).
+    pub fn for_instance(instance: &str) -> Self {
+        Self {
+            namespace: multicloud_api::names::namespace(instance),
+            name: KarmadaObjects::for_instance(instance).admin_kubeconfig_secret(),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     observation: MemberObservation,

@@ -24,7 +24,7 @@ use crate::events::Recorder;
 use crate::members::MemberCounter;
 use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile};
-use crate::watches::retrying;
+use crate::watches::{Readiness, retrying};
 
 /// How the reconciler runs.
 #[derive(Debug, Clone)]
@@ -57,10 +57,14 @@ pub async fn run(
 
     let (trigger, triggered) = mpsc::unbounded_channel();
     let settings = options.settings;
+    let namespaces_ready = Readiness::of(namespaces.clone());
+    let secrets_ready = Readiness::of(secrets.clone());
     let ctx = Arc::new(Context {
         client: client.clone(),
         karmadas,
         namespaces,
+        namespaces_ready,
+        secrets_ready,
         clusters: ManagementClusters::new(
             client.clone(),
             secrets,

@@ -74,6 +74,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             resync_interval: args.resync_interval,
             remote_timeout: args.remote_timeout,
             reconcile_timeout: args.reconcile_timeout,
+            install_timeout: args.install_timeout,
         },
         member_interval: args.member_interval,
         concurrency: args.concurrency,

@@ -24,10 +24,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let clusters = ClusterCatalog::local(ClusterState::ready(vec![StorageClassInfo::new("standard", true)]))
         .with("edge-1", ClusterState::Unreachable { reason: "down".into() });
-    let request = Request { operation, object: request.object.as_ref(), old_object: request.old_object.as_ref() };
+    let request = Request { operation, uid: "fuzz-uid", object: request.object.as_ref(), old_object: request.old_object.as_ref() };
     let admission = rules::admit(&request, &clusters).expect("applying our own patch never fails");
     if let Some(object) = admission.object {
-        let again = rules::mutate(&Request { object: Some(&object), ..request });
+        let again = rules::mutate(&Request { object: Some(&object), ..request }, &clusters);
         assert!(again.patch.is_empty() || !again.allowed(), "mutation is not idempotent");
     }
 });

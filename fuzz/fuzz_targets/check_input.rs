@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(documents) = input::parse(file, text) else {
             continue;
         };
-        let Ok(report) = check(documents, catalog.as_ref(), None) else {
+        let Ok(report) = check(documents, catalog.as_ref(), None, None) else {
             continue;
         };
         let _ = render(&report, catalog.as_ref(), Style::plain());

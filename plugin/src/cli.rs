@@ -5,11 +5,14 @@
 //! `--kubeconfig` and `--context` another meaning (the cluster being added), and a global
 //! argument would leak that value into the connection to the global cluster.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::style::ColorMode;
 
 use crate::commands::{
     check::CheckArgs, cluster::ClusterArgs, completion::CompletionArgs, create::CreateArgs,
@@ -35,13 +38,60 @@ pub struct Cli {
     #[command(flatten)]
     pub connection: Connection,
 
-    /// Log what the plugin does on stderr (-v requests, -vv details, -vvv everything).
+    /// Log what the plugin does on stderr (-v requests, -vv details, -vvv everything; kubectl's
+    /// -v=N too: up to 6 is -v, 7-8 -vv, 9+ -vvv).
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     pub verbose: u8,
+
+    /// kubectl's `-v=N`/`--v=N`, which [`Cli::try_parse_kubectl_style`] renames to this hidden
+    /// flag: a long `--v` beside the short `-v` would break the shells' completion of options.
+    #[arg(long = KUBECTL_VERBOSITY, value_name = "LEVEL", global = true, hide = true)]
+    pub kubectl_verbosity: Option<u8>,
+
+    /// When to colour output: auto honours the terminal, TERM, NO_COLOR and CLICOLOR(_FORCE).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true, help_heading = "Global options")]
+    pub color: ColorMode,
 
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The hidden flag kubectl's verbosity is read into.
+const KUBECTL_VERBOSITY: &str = "kubectl-v";
+
+impl Cli {
+    /// Parses the command line after turning kubectl's `-v=N`, `--v=N` and `--v N` into the
+    /// hidden `--kubectl-v` (clap would read `-v=6` as a value given to the counted `-v`).
+    pub fn try_parse_kubectl_style<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let long = format!("--{KUBECTL_VERBOSITY}");
+        Self::try_parse_from(args.into_iter().map(|arg| {
+            let arg: OsString = arg.into();
+            match arg.to_str() {
+                Some("--v") => OsString::from(&long),
+                Some(a) => match a.strip_prefix("-v=").or_else(|| a.strip_prefix("--v=")) {
+                    Some(level) => OsString::from(format!("{long}={level}")),
+                    None => arg,
+                },
+                None => arg,
+            }
+        }))
+    }
+
+    /// The verbosity as `-v` counts it: the larger of the `-v`s and kubectl's `--v=N`.
+    pub fn verbosity(&self) -> u8 {
+        let kubectl = match self.kubectl_verbosity {
+            None | Some(0) => 0,
+            Some(1..=6) => 1,
+            Some(7..=8) => 2,
+            Some(_) => 3,
+        };
+        self.verbose.max(kubectl)
+    }
 }
 
 /// Every command.
@@ -50,7 +100,8 @@ pub enum Command {
     /// Run the admission rules on instance files, offline: no cluster needed.
     Check(CheckArgs),
     /// Create an instance.
-    Create(CreateArgs),
+    // Boxed: its many flags would make every other command as large.
+    Create(Box<CreateArgs>),
     /// List instances.
     #[command(visible_alias = "ls")]
     List(ListArgs),
@@ -197,6 +248,25 @@ mod tests {
             cli.connection.kubeconfig,
             Some(PathBuf::from("global.yaml"))
         );
+    }
+
+    #[test]
+    fn kubectl_verbosity_flags_map_onto_the_counted_levels() {
+        for (args, level) in [
+            (&["-v=6"][..], 1),
+            (&["--v=8"], 2),
+            (&["--v", "9"], 3),
+            (&["-v=0"], 0),
+            (&["-vv"], 2),
+            (&["-v"], 1),
+        ] {
+            let argv = ["kubectl-multicloud"]
+                .into_iter()
+                .chain(args.iter().copied())
+                .chain(["version", "--client"]);
+            let cli = Cli::try_parse_kubectl_style(argv).expect("parses");
+            assert_eq!(cli.verbosity(), level, "{args:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use multicloud_runtime::kubeconfig::{self, CheckedKubeconfig, ClientOptions};
 use tokio::sync::OnceCell;
 
 use crate::cli::Connection;
@@ -91,16 +92,21 @@ impl Context {
             .build())
     }
 
-    /// A client for a kubeconfig given as text (a management cluster's Secret), using its
-    /// current context.
+    /// A client for a kubeconfig given as text (a management cluster's Secret), once it passes
+    /// the policy every multicloud process applies (`multicloud_runtime::kubeconfig`).
     pub async fn client_from_kubeconfig(&self, text: &str, what: &str) -> Result<Client, CmdError> {
-        multicloud_api::yaml::check_depth(text).map_err(|e| {
-            CmdError::with_source(format!("the kubeconfig of {what} cannot be read"), e)
-        })?;
-        let kubeconfig = Kubeconfig::from_yaml(text).map_err(|e| {
-            CmdError::with_source(format!("the kubeconfig of {what} cannot be read"), e)
-        })?;
-        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        let checked = check_kubeconfig(text, what)?;
+        self.client_from_checked(&checked, what).await
+    }
+
+    /// A client for a kubeconfig that passed the policy, bounded by `--request-timeout` (or
+    /// [`MANAGEMENT_REQUEST_TIMEOUT`]), with the API server's warnings collected.
+    pub async fn client_from_checked(
+        &self,
+        checked: &CheckedKubeconfig,
+        what: &str,
+    ) -> Result<Client, CmdError> {
+        let config = kubeconfig::config(checked, &ClientOptions::default())
             .await
             .map_err(|e| {
                 CmdError::with_source(format!("the kubeconfig of {what} cannot be used"), e)
@@ -112,6 +118,13 @@ impl Context {
             .unwrap_or(MANAGEMENT_REQUEST_TIMEOUT);
         self.client_for(config, Some(timeout))
     }
+}
+
+/// The policy of `multicloud_runtime::kubeconfig` over the kubeconfig of `what`, as the
+/// webhook and the controller apply it.
+pub fn check_kubeconfig(text: &str, what: &str) -> Result<CheckedKubeconfig, CmdError> {
+    kubeconfig::check(text)
+        .map_err(|e| CmdError::msg(format!("the kubeconfig of {what} cannot be used: it {e}")))
 }
 
 /// The configuration of the global cluster from the connection flags, as kubectl finds it.

@@ -63,6 +63,7 @@ pub fn phase(
             namespace: format!("k-{name}"),
             name: format!("{name}-karmada-admin-config"),
         }),
+        install: None,
         observed_generation: Some(1),
         conditions: vec![Condition {
             type_: "Ready".into(),
@@ -116,6 +117,7 @@ pub fn healthy_management(claims: Vec<Claim>) -> Management {
             volume_binding_mode: Some("Immediate".into()),
         }]),
         claims: Ok(claims),
+        components: Ok(Vec::new()),
         etcd: Ok(Some(workload(1, 1))),
         apiserver: Ok(Some(workload(1, 1))),
     }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use multicloud_api::MulticloudInstance;
+use multicloud_api::rules::Violation;
 use serde_json::Value;
 
 use crate::error::CmdError;
@@ -27,10 +28,25 @@ impl std::fmt::Display for Source {
 /// One document of the input.
 #[derive(Debug, Clone)]
 pub enum Document {
-    /// A `MulticloudInstance`.
-    Instance(Source, Box<MulticloudInstance>),
+    /// A `MulticloudInstance` the API server would take, as it would store it before admission
+    /// (schema defaults applied).
+    Instance(Source, Box<Written>),
+    /// A `MulticloudInstance` the API server itself would refuse (unserved version, unknown
+    /// field, wrong type or value); its name and why.
+    Refused(Source, String, Vec<Violation>),
     /// Any other object, which the caller may skip; its kind.
     Other(Source, String),
+}
+
+/// An instance as written and as the API server's schema defaults complete it.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The instance with the schema's defaults.
+    pub instance: MulticloudInstance,
+    /// The object exactly as the file has it.
+    pub as_written: Value,
+    /// The object with the schema's defaults, before any webhook.
+    pub defaulted: Value,
 }
 
 /// Every document of every path, in order; directories are read in name order. Files equal to
@@ -269,10 +285,27 @@ fn classify(
         Some((text, before)) => serde_yaml::from_str(text).map_err(|e| {
             yaml_error(&source.file, before, "not a valid MulticloudInstance: ", &e)
         })?,
-        None => serde_json::from_value(value)
+        None => serde_json::from_value(value.clone())
             .map_err(|e| CmdError::msg(format!("{source}: not a valid MulticloudInstance: {e}")))?,
     };
-    Ok(vec![Document::Instance(source, Box::new(instance))])
+    // Then what the API server would do with it, from the CRD: a field it does not declare or
+    // a version it does not serve is refused there, whatever the typed parse made of it.
+    let defaulted = match multicloud_api::schema::apply(&multicloud_api::crd::crd(), &value) {
+        Ok(defaulted) => defaulted,
+        Err(violations) => {
+            let name = instance.metadata.name.clone().unwrap_or_default();
+            return Ok(vec![Document::Refused(source, name, violations)]);
+        }
+    };
+    let instance = serde_json::from_value(defaulted.clone()).unwrap_or(instance);
+    Ok(vec![Document::Instance(
+        source,
+        Box::new(Written {
+            instance,
+            as_written: value,
+            defaulted,
+        }),
+    )])
 }
 
 /// `file:line:column: message`, with the parser's own " at line .. column .." removed.

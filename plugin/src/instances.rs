@@ -16,17 +16,21 @@ pub fn resource_name(name: &str) -> String {
     format!("multicloudinstance.{}/{name}", multicloud_api::keys::GROUP)
 }
 
-/// The instance `name`, or an error naming it.
-pub async fn get(client: &Client, name: &str) -> Result<MulticloudInstance, CmdError> {
+/// The instance `name`, or `None` when there is none.
+pub async fn get_opt(client: &Client, name: &str) -> Result<Option<MulticloudInstance>, CmdError> {
     api(client)
         .get_opt(name)
         .await
-        .map_err(|e| read_error(format!("failed to read instance `{name}`"), e))?
-        .ok_or_else(|| {
-            CmdError::msg(format!(
-                "instance `{name}` not found; `kubectl multicloud list` shows the instances"
-            ))
-        })
+        .map_err(|e| read_error(format!("failed to read instance `{name}`"), e))
+}
+
+/// The instance `name`, or an error naming it.
+pub async fn get(client: &Client, name: &str) -> Result<MulticloudInstance, CmdError> {
+    get_opt(client, name).await?.ok_or_else(|| {
+        CmdError::msg(format!(
+            "instance `{name}` not found; `kubectl multicloud list` shows the instances"
+        ))
+    })
 }
 
 /// Every instance matching `selector`, sorted by name.

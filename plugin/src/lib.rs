@@ -22,5 +22,7 @@ pub mod progress;
 pub mod steps;
 pub mod style;
 pub mod table;
+pub mod template;
 pub mod wait;
 pub mod warnings;
+pub mod write_file;

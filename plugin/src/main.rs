@@ -7,15 +7,14 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use kubectl_multicloud::cli::Cli;
 use kubectl_multicloud::context::Context;
 use kubectl_multicloud::output::Status;
+use kubectl_multicloud::style::{Paint, Style};
 use kubectl_multicloud::{commands, error};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_kubectl_style(std::env::args_os()) {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version go to stdout with status 0; usage errors to stderr with 2.
@@ -23,7 +22,8 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
-    init_logging(cli.verbose);
+    cli.color.apply();
+    init_logging(cli.verbosity());
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
@@ -47,6 +47,9 @@ fn main() -> ExitCode {
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = stdout.write_all(output.text.as_bytes());
             let _ = stdout.flush();
+            for message in &output.errors {
+                eprintln!("{} {message}", ctx.stderr.paint(Paint::Bad, "error:"));
+            }
             match output.status {
                 Status::Success => ExitCode::SUCCESS,
                 Status::Problems => ExitCode::FAILURE,
@@ -68,6 +71,7 @@ fn init_logging(verbose: u8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(Style::detect(&std::io::stderr()).enabled())
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -4,6 +4,7 @@
 //! `create --wait` all read the same observation, so they never disagree.
 //!
 //! Each part is a `Result`: a part that cannot be read is reported, and the rest still shown.
+//! What the parts mean is read in [`multicloud_api::observed`], as the controller reads it.
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
@@ -66,6 +67,9 @@ pub struct Management {
     pub etcd: Result<Option<Workload>, String>,
     /// The karmada apiserver Deployment, `None` while it does not exist.
     pub apiserver: Result<Option<Workload>, String>,
+    /// Every component workload in the operator's install order, with the Warning event of
+    /// each one not ready (a StatefulSet whose pods cannot be created says `FailedCreate`).
+    pub components: Result<Vec<multicloud_api::observed::Workload>, String>,
 }
 
 /// The observation of one instance.
@@ -134,15 +138,31 @@ async fn observe_management(
     } else {
         Ok(Vec::new())
     };
+    let components = observe_components(&client, &namespace, &objects).await;
+    let warning_of = |suffix: &str| {
+        components
+            .as_ref()
+            .ok()
+            .and_then(|c| c.iter().find(|w| w.component.suffix == suffix))
+            .and_then(|w| w.warning.clone())
+    };
+    let with_warning = |mut workload: Workload, suffix: &str| {
+        if !workload.up
+            && let Some(warning) = warning_of(suffix)
+        {
+            workload.message = Some(warning);
+        }
+        workload
+    };
     let etcd = Api::<StatefulSet>::namespaced(client.clone(), &namespace)
         .get_opt(&objects.etcd_statefulset())
         .await
-        .map(|s| s.as_ref().map(statefulset))
+        .map(|s| s.as_ref().map(|s| with_warning(statefulset(s), "etcd")))
         .map_err(|e| one_line(&e));
     let apiserver = Api::<Deployment>::namespaced(client.clone(), &namespace)
         .get_opt(&objects.apiserver_deployment())
         .await
-        .map(|d| d.as_ref().map(deployment))
+        .map(|d| d.as_ref().map(|d| with_warning(deployment(d), "apiserver")))
         .map_err(|e| one_line(&e));
     Ok(Management {
         version,
@@ -150,7 +170,52 @@ async fn observe_management(
         claims,
         etcd,
         apiserver,
+        components,
     })
+}
+
+/// Every component of [`COMPONENTS`] by the operator's names, with the latest Warning event of
+/// each that is not ready.
+async fn observe_components(
+    client: &Client,
+    namespace: &str,
+    objects: &KarmadaObjects,
+) -> Result<Vec<multicloud_api::observed::Workload>, String> {
+    use multicloud_api::observed::{COMPONENTS, Workload as Seen, WorkloadKind};
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), namespace);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    let mut seen = Vec::new();
+    for component in COMPONENTS {
+        let name = component.name(objects);
+        let found = match component.kind {
+            WorkloadKind::StatefulSet => sets
+                .get_opt(&name)
+                .await
+                .map(|s| s.map(|s| Seen::of_statefulset(component, objects, &s))),
+            WorkloadKind::Deployment => deployments
+                .get_opt(&name)
+                .await
+                .map(|d| d.map(|d| Seen::of_deployment(component, objects, &d))),
+        };
+        let mut workload = found
+            .map_err(|e| one_line(&e))?
+            .unwrap_or_else(|| Seen::missing(component, objects));
+        if workload.exists() && !workload.complete() {
+            let kind = component.kind.to_string();
+            workload.warning = events::about(client, Some(namespace), &kind, &name)
+                .await
+                .ok()
+                .and_then(|events| {
+                    events
+                        .iter()
+                        .rev()
+                        .find(|e| e.type_ == "Warning")
+                        .map(events::EventLine::summary)
+                });
+        }
+        seen.push(workload);
+    }
+    Ok(seen)
 }
 
 async fn observe_claims(

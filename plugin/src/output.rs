@@ -22,6 +22,9 @@ pub struct Output {
     pub text: String,
     /// The exit status it implies.
     pub status: Status,
+    /// Errors about parts of the work, printed on stderr after the text (as kubectl reports
+    /// the names `get` did not find after the ones it did).
+    pub errors: Vec<String>,
 }
 
 impl Output {
@@ -30,7 +33,17 @@ impl Output {
         Self {
             text: text.into(),
             status: Status::Success,
+            errors: Vec::new(),
         }
+    }
+
+    /// This output with errors about parts of the work; the exit status becomes 1.
+    pub fn with_errors(mut self, errors: Vec<String>) -> Self {
+        if !errors.is_empty() {
+            self.status = Status::Problems;
+        }
+        self.errors = errors;
+        self
     }
 
     /// This output with its status set by `ok`.

@@ -1,6 +1,10 @@
-//! The install steps of an instance, in order, and how far the install got, from an
-//! [`Observation`]. `create --wait` shows them as they complete.
+//! The install steps of an instance, in karmada-operator's order (`operator/pkg/init.go`), and
+//! how far the install got, from an [`Observation`]. `create --wait` shows them as they
+//! complete. The CRD, aggregated apiserver and component steps are read by
+//! [`multicloud_api::observed::steps`], as `diagnose` reads them.
 
+use multicloud_api::observed::steps::{Seen, StepId as ApiStep, StepState as ApiState, steps};
+use multicloud_api::observed::{ClaimObservation, WorkloadObservation};
 use multicloud_api::{Phase, StorageType};
 
 use crate::observe::Observation;
@@ -12,24 +16,33 @@ pub enum Step {
     Admitted,
     /// The controller created the Karmada CR.
     KarmadaCreated,
+    /// karmada-operator fetched the Karmada CRDs (its first task).
+    Crds,
     /// karmada-operator's etcd PVCs are Bound.
     PvcsBound,
     /// The etcd StatefulSet has all its replicas ready.
     EtcdReady,
     /// The karmada apiserver Deployment is available.
     ApiserverAvailable,
+    /// The karmada aggregated apiserver Deployment is available.
+    AggregatedApiserverAvailable,
+    /// The controllers, scheduler and webhook are available.
+    ComponentsAvailable,
     /// The instance is Running.
     Ready,
 }
 
 impl Step {
     /// Every step, in install order.
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 9] = [
         Step::Admitted,
         Step::KarmadaCreated,
+        Step::Crds,
         Step::PvcsBound,
         Step::EtcdReady,
         Step::ApiserverAvailable,
+        Step::AggregatedApiserverAvailable,
+        Step::ComponentsAvailable,
         Step::Ready,
     ];
 
@@ -38,9 +51,12 @@ impl Step {
         match self {
             Step::Admitted => "instance admitted",
             Step::KarmadaCreated => "Karmada CR created",
+            Step::Crds => ApiStep::Crds.title(),
             Step::PvcsBound => "etcd PVCs bound",
             Step::EtcdReady => "etcd ready",
             Step::ApiserverAvailable => "karmada apiserver available",
+            Step::AggregatedApiserverAvailable => ApiStep::AggregatedApiserver.title(),
+            Step::ComponentsAvailable => ApiStep::Components.title(),
             Step::Ready => "Ready",
         }
     }
@@ -158,7 +174,18 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         (_, None) => (false, Some(format!("phase {phase}"))),
     };
 
-    let raw = [(true, None), karmada, claims, etcd, apiserver, last];
+    let (crds, aggregated, components) = operator_steps(observed);
+    let raw = [
+        (true, None),
+        karmada,
+        crds,
+        claims,
+        etcd,
+        apiserver,
+        aggregated,
+        components,
+        last,
+    ];
     // A later step being done proves the earlier ones (the operator got that far).
     let mut later_done = false;
     let mut states: Vec<StepState> = Step::ALL
@@ -178,6 +205,57 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         .collect();
     states.reverse();
     (states, outcome)
+}
+
+type Raw = (bool, Option<String>);
+
+/// The steps only the shared reading knows: the CRDs, and the components after the apiserver.
+fn operator_steps(observed: &Observation) -> (Raw, Raw, Raw) {
+    let management = observed.management.as_ref().ok();
+    let claims = management
+        .and_then(|m| m.claims.as_ref().ok())
+        .map(|claims| {
+            claims
+                .iter()
+                .map(|c| ClaimObservation {
+                    name: c.name.clone(),
+                    phase: c.phase.clone(),
+                    last_event: c.event.clone(),
+                })
+                .collect()
+        })
+        .ok_or_else(|| "not read".to_owned());
+    let workloads = match management.map(|m| &m.components) {
+        Some(Ok(components)) if !components.is_empty() => {
+            WorkloadObservation::Read(components.clone())
+        }
+        Some(Err(why)) => WorkloadObservation::Unreachable(why.clone()),
+        _ => WorkloadObservation::NotRead,
+    };
+    let read = matches!(workloads, WorkloadObservation::Read(_));
+    let seen = Seen {
+        instance: &observed.instance,
+        karmada: observed.karmada.as_ref().ok().and_then(Option::as_ref),
+        claims,
+        workloads,
+    };
+    let all = steps(&seen);
+    let pick = |id: ApiStep, needs_workloads: bool| -> Raw {
+        match all.iter().find(|s| s.id == id) {
+            Some(step) if step.state == ApiState::Done && (read || !needs_workloads) => {
+                (true, Some(step.detail.clone()))
+            }
+            // Not looked at: only a later step can prove it.
+            Some(_) if needs_workloads && !read => (false, None),
+            Some(step) => (false, Some(step.detail.clone())),
+            None => (false, None),
+        }
+    };
+    (
+        pick(ApiStep::Crds, false),
+        pick(ApiStep::AggregatedApiserver, true),
+        pick(ApiStep::Components, true),
+    )
 }
 
 #[cfg(test)]

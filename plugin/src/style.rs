@@ -1,7 +1,34 @@
-//! Colour, only where it helps and only where it is wanted: on a terminal, and never when
-//! `NO_COLOR` is set (<https://no-color.org>).
+//! Colour, only where it helps and only where it is wanted. The decision is anstream's, the one
+//! clap makes for its own help: `--color always|never` first; otherwise never with `NO_COLOR`
+//! (<https://no-color.org>), always with `CLICOLOR_FORCE`, never with `CLICOLOR=0`, and on a
+//! terminal only when `TERM` supports colour (not `dumb`).
 
-use std::io::IsTerminal;
+use anstream::ColorChoice;
+use anstream::stream::RawStream;
+use clap::ValueEnum;
+
+/// The `--color` flag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    // Plain comments, not doc comments: clap would turn those into a long help of their own.
+    // Auto: colour on a terminal that supports it, unless the environment says otherwise.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorMode {
+    /// Makes this the choice of every stream of the process (anstream's global choice).
+    pub fn apply(self) {
+        let choice = match self {
+            ColorMode::Auto => ColorChoice::Auto,
+            ColorMode::Always => ColorChoice::Always,
+            ColorMode::Never => ColorChoice::Never,
+        };
+        choice.write_global();
+    }
+}
 
 /// What a piece of text means, which decides its colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,12 +52,17 @@ pub struct Style {
 }
 
 impl Style {
-    /// Colour for `stream` when it is a terminal and `NO_COLOR` is unset or empty.
-    pub fn detect(stream: &impl IsTerminal) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    /// Colour for `stream` as the global choice ([`ColorMode::apply`]) and the environment
+    /// decide.
+    pub fn detect(stream: &impl RawStream) -> Self {
         Self {
-            colour: stream.is_terminal() && !no_color,
+            colour: anstream::AutoStream::choice(stream) != ColorChoice::Never,
         }
+    }
+
+    /// Whether this stream gets colour.
+    pub fn enabled(&self) -> bool {
+        self.colour
     }
 
     /// No colour at all.

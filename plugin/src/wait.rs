@@ -134,12 +134,16 @@ pub async fn until_deleted(
             );
             return Ok(());
         };
+        // While deleting, Ready says what the deletion waits for, or why it cannot finish.
         let waiting = instance
             .status
             .as_ref()
+            .filter(|s| s.phase == Some(multicloud_api::Phase::Deleting))
             .and_then(|s| s.condition("Ready"))
-            .filter(|c| c.reason == "Deleting")
-            .map(|c| c.message.clone())
+            .map(|c| match c.reason.as_str() {
+                "Deleting" => c.message.clone(),
+                reason => format!("{reason}: {}", c.message),
+            })
             .unwrap_or_else(|| {
                 "waiting for the controller to carry out the deletion policy".into()
             });

@@ -1,10 +1,12 @@
 //! Helpers shared by the end-to-end tests in `tests/tests/`.
 #![forbid(unsafe_code)]
 
+pub mod attacker;
 pub mod cluster;
 pub mod controller;
 pub mod operator;
 pub mod plugin;
+pub mod real_operator;
 pub mod wait;
 pub mod webhook;
 

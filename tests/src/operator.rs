@@ -1,29 +1,65 @@
 //! A stand-in for karmada-operator, which cannot run pods on a test control plane: the CRDs of
-//! its resources, and a process-less operator that "installs" each Karmada CR the way the real
-//! one does, as far as the objects go. It creates the etcd StatefulSet (with the CR's volume
-//! claim template, so real PVCs are made and bound by kube-controller-manager) and the karmada
-//! apiserver Deployment, plays the kubelet by marking their pods Running and Ready once their
-//! PVCs are Bound, and reports `Ready` on the Karmada CR when both are up.
+//! its resources, and a process-less operator that handles each Karmada CR the way the real
+//! one does (karmada-io/karmada, folder `operator/`), as far as the objects go:
+//!
+//! - on its first sight of a CR it adds its finalizer and the `disable-cascading-deletion:
+//!   "false"` label and writes the CR's spec defaults (`pkg/controller/karmada/controller.go`
+//!   `ensureKarmada`, `pkg/apis/operator/v1alpha1/defaults.go`);
+//! - it runs the install only when the spec changed, after a failure, or after a restart
+//!   (`controller.go` `onKarmadaUpdate`; controller-runtime requeues a failed run); every run
+//!   first resets the conditions to `Ready=False Progressing` (`v1alpha1/helper.go`,
+//!   `planner.go` `preRunJob`), a run that fails writes `Failed` (`planner.go` `runJobErr`) and
+//!   is retried, and one that succeeds writes `Completed` and `status.secretRef`;
+//!   `status.observedGeneration` is never written;
+//! - the install creates, and on a later run UPDATES, the etcd StatefulSet with the CR's volume
+//!   claim template (`pkg/controlplane/etcd`, `pkg/util/apiclient/idempotency.go`), so the real
+//!   API server refuses what it refuses (a changed volume claim template); then the karmada
+//!   apiserver, the aggregated apiserver and the other components, waiting for each step's
+//!   pods as `pkg/tasks/init/wait.go` does (120 s by default, then the run fails);
+//! - on deletion it tears down the workloads, Services and Secrets it made, never PVCs or the
+//!   namespace (`pkg/tasks/deinit/`), unless the label says otherwise, then removes its
+//!   finalizer (`controller.go`).
+//!
+//! It plays the kubelet too: pods of the instance are marked Running and Ready once their PVCs
+//! are Bound. It also runs as a Deployment of its own name and label in `karmada-system`, so
+//! that "is karmada-operator running" has the answer the real one's install gives.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::Client;
+use kube::api::{Api, ListParams, Patch, PatchParams};
 use multicloud_api::karmada::Karmada;
-use multicloud_api::names::KarmadaObjects;
+use multicloud_api::observed::operator::{FINALIZER, tears_down};
+use multicloud_runtime::kubeconfig::ClientOptions;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
+mod defaults;
+mod install;
 mod workloads;
 
-use workloads::{create_if_missing, deployment, ensure_namespace, play_kubelet, statefulset};
+pub use defaults::OPERATOR_VERSION;
 
 /// How often the stand-in looks at the Karmada CRs and their workloads.
 const PERIOD: Duration = Duration::from_millis(250);
+
+/// How long a failed run waits before the next (controller-runtime's first backoff steps are
+/// sub-second to seconds).
+const RETRY: Duration = Duration::from_millis(500);
+
+/// The real operator's wait for each component (`pkg/tasks/init/wait.go`).
+pub const COMPONENT_WAIT: Duration = Duration::from_secs(120);
+
+/// Namespace and name of the stand-in's own Deployment, as karmada-operator's manifests have it
+/// (`operator/config/deploy/karmada-operator.yaml`).
+pub const OPERATOR_NAMESPACE: &str = "karmada-system";
+/// Name of the stand-in's own Deployment.
+pub const OPERATOR_DEPLOYMENT: &str = "karmada-operator";
 
 /// A `T` from JSON written in a test.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
@@ -64,8 +100,8 @@ fn stand_in_crd(group: &str, kind: &str, plural: &str, scope: &str) -> CustomRes
     }))
 }
 
-/// Plays karmada-operator: writes the Karmada CR's `Ready` condition (and, when `True`, the
-/// admin kubeconfig reference).
+/// Plays karmada-operator: writes the Karmada CR's `Ready` condition as its `helper.go` does
+/// (replacing every condition, stamped now) and, when `True`, the admin kubeconfig reference.
 pub async fn report_ready(
     client: &Client,
     instance: &str,
@@ -82,7 +118,7 @@ pub async fn report_ready(
         "status": status,
         "reason": reason,
         "message": message,
-        "lastTransitionTime": "2025-01-01T00:00:00Z"
+        "lastTransitionTime": now()
     }]}});
     if status == "True" {
         report["status"]["secretRef"] = json!({"namespace": namespace, "name": secret});
@@ -92,31 +128,75 @@ pub async fn report_ready(
         .expect("Karmada status is written");
 }
 
+/// Now, in RFC 3339 with sub-second precision, so that two reports differ.
+pub fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// The run of one CR's install in progress, or the generation it last completed.
+#[derive(Debug, Clone)]
+pub(crate) enum Run {
+    /// A run in progress, waiting for the component `at` since `since`.
+    Running { at: String, since: Instant },
+    /// A run that failed; the next one starts after [`RETRY`].
+    Failed { at: Instant, generation: i64 },
+    /// The install of `generation` completed.
+    Done { generation: i64 },
+}
+
+type Runs = Arc<Mutex<HashMap<String, Run>>>;
+
 /// The stand-in operator at work in the background; stopped when dropped.
 pub struct StandInOperator {
     task: JoinHandle<()>,
+    runs: Runs,
 }
 
 impl StandInOperator {
-    /// Starts installing every Karmada CR of the `global` cluster. The admin kubeconfig it
-    /// writes for each instance is `karmada_api` (the "instance's Karmada API": any API server
-    /// serving [`cluster_crd`]).
+    /// Starts handling every Karmada CR of the `global` cluster. The admin kubeconfig it writes
+    /// for each instance is `karmada_api` (the "instance's Karmada API": any API server serving
+    /// [`cluster_crd`]).
     pub fn start(global: Client, karmada_api: String) -> Self {
+        Self::start_waiting(global, karmada_api, COMPONENT_WAIT)
+    }
+
+    /// Like [`Self::start`], giving up each wait for a component after `wait` (the real one
+    /// waits [`COMPONENT_WAIT`]).
+    pub fn start_waiting(global: Client, karmada_api: String, wait: Duration) -> Self {
+        let runs: Runs = Arc::default();
+        let shared = runs.clone();
         let task = tokio::spawn(async move {
             loop {
+                let _ = workloads::run_as_deployment(&global).await;
                 if let Ok(list) = Api::<Karmada>::all(global.clone())
                     .list(&ListParams::default())
                     .await
                 {
                     for karmada in list.items {
-                        // A step that fails is retried on the next round, as an operator would.
-                        let _ = install(&global, &karmada, &karmada_api).await;
+                        let key = format!(
+                            "{}/{}",
+                            karmada.metadata.namespace.as_deref().unwrap_or_default(),
+                            karmada.metadata.name.as_deref().unwrap_or_default()
+                        );
+                        // A step that cannot even be tried (a write refused) is tried again on
+                        // the next round, as controller-runtime would requeue it.
+                        let _ = handle(&global, &karmada, &karmada_api, &shared, &key, wait).await;
                     }
                 }
                 tokio::time::sleep(PERIOD).await;
             }
         });
-        Self { task }
+        Self { task, runs }
+    }
+
+    /// Forgets every completed install, as a restarted operator does: each CR is installed
+    /// again on its next round, its condition reset to `Progressing` first.
+    pub fn restart(&self) {
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.clear();
+        }
     }
 }
 
@@ -128,91 +208,156 @@ impl Drop for StandInOperator {
 
 type Step = Result<(), kube::Error>;
 
-/// One round of installing `karmada`.
-async fn install(global: &Client, karmada: &Karmada, karmada_api: &str) -> Step {
+/// One round of handling `karmada`.
+async fn handle(
+    global: &Client,
+    karmada: &Karmada,
+    karmada_api: &str,
+    runs: &Runs,
+    key: &str,
+    wait: Duration,
+) -> Step {
     if karmada.metadata.deletion_timestamp.is_some() {
+        return delete(global, karmada).await;
+    }
+    if defaults::ensure(global, karmada).await? {
+        // Written: the next round reads the CR as it now is.
         return Ok(());
     }
-    let name = karmada.metadata.name.clone().unwrap_or_default();
-    let namespace = karmada.metadata.namespace.clone().unwrap_or_default();
-    let objects = KarmadaObjects::new(&name);
-    let host = host_client(global, karmada).await?;
-    ensure_namespace(&host, &namespace).await?;
-    let value = serde_json::to_value(karmada).unwrap_or_default();
-    let local = &value["spec"]["components"]["etcd"]["local"];
-    let replicas = local["replicas"].as_i64().unwrap_or(1);
-    let etcd = create_if_missing::<StatefulSet>(
-        &host,
-        &namespace,
-        statefulset(&name, &objects, replicas, &local["volumeData"]),
-    )
-    .await?;
-    let apiserver =
-        create_if_missing::<Deployment>(&host, &namespace, deployment(&name, &objects)).await?;
-    play_kubelet(&host, &namespace, &name).await?;
-
-    let etcd_ready = etcd.status.and_then(|s| s.ready_replicas).unwrap_or(0)
-        >= i32::try_from(replicas).unwrap_or(1);
-    let apiserver_up = apiserver
-        .status
-        .and_then(|s| s.conditions)
-        .unwrap_or_default()
-        .iter()
-        .any(|c| c.type_ == "Available" && c.status == "True")
-        && apiserver_available(&host, &namespace, &objects).await?;
-    let reported = karmada
-        .status
-        .as_ref()
-        .and_then(|s| s.ready())
-        .map(|c| c.status.clone());
-    if etcd_ready && apiserver_up {
-        if reported.as_deref() != Some("True") {
-            let admin: Secret = from_json(json!({
-                "metadata": {"name": objects.admin_kubeconfig_secret(), "namespace": namespace},
-                "stringData": {KarmadaObjects::ADMIN_KUBECONFIG_KEY: karmada_api}
-            }));
-            match Api::<Secret>::namespaced(global.clone(), &namespace)
-                .create(&PostParams::default(), &admin)
-                .await
-            {
-                Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.code == 409 => {}
-                Err(e) => return Err(e),
-            }
-            report_ready(global, &name, "True", "Completed", "karmada is ready").await;
+    let generation = karmada.metadata.generation.unwrap_or_default();
+    let current = runs.lock().ok().and_then(|r| r.get(key).cloned());
+    let (at, since) = match current {
+        Some(Run::Done { generation: done }) if done == generation => return Ok(()),
+        Some(Run::Failed {
+            at,
+            generation: failed,
+        }) if failed == generation && at.elapsed() < RETRY => {
+            return Ok(());
         }
-    } else if reported.is_none() {
-        report_ready(
-            global,
-            &name,
-            "False",
-            "Progressing",
-            "installing the karmada components",
-        )
-        .await;
+        Some(Run::Running { at, since }) => (at, since),
+        _ => {
+            // A new run: the condition is reset first (helper.go KarmadaInProgressing).
+            let name = karmada.metadata.name.as_deref().unwrap_or_default();
+            report_ready(
+                global,
+                name,
+                "False",
+                "Progressing",
+                "karmada init job is in progressing",
+            )
+            .await;
+            let since = Instant::now();
+            set(
+                runs,
+                key,
+                Run::Running {
+                    at: String::new(),
+                    since,
+                },
+            );
+            (String::new(), since)
+        }
+    };
+    let outcome = install::run(global, karmada, karmada_api).await;
+    let name = karmada.metadata.name.as_deref().unwrap_or_default();
+    match outcome {
+        Ok(install::Progress::Completed) => {
+            report_ready(
+                global,
+                name,
+                "True",
+                "Completed",
+                "karmada init job is completed",
+            )
+            .await;
+            set(runs, key, Run::Done { generation });
+        }
+        // Each step has its own wait (wait.go): a step reached anew starts its clock.
+        Ok(install::Progress::Waiting(component)) if component != at => {
+            let since = Instant::now();
+            set(
+                runs,
+                key,
+                Run::Running {
+                    at: component,
+                    since,
+                },
+            );
+        }
+        Ok(install::Progress::Waiting(component)) if since.elapsed() >= wait => {
+            let message = format!(
+                "failed to executed the workflow: waiting for {component} to ready timeout, err: \
+                 context deadline exceeded"
+            );
+            report_ready(global, name, "False", "Failed", &message).await;
+            set(
+                runs,
+                key,
+                Run::Failed {
+                    at: Instant::now(),
+                    generation,
+                },
+            );
+        }
+        Ok(install::Progress::Waiting(_)) => {}
+        Err(install::Failure(message)) => {
+            report_ready(global, name, "False", "Failed", &message).await;
+            set(
+                runs,
+                key,
+                Run::Failed {
+                    at: Instant::now(),
+                    generation,
+                },
+            );
+        }
     }
     Ok(())
 }
 
-/// The Deployment's status read again (it may have changed since it was created).
-async fn apiserver_available(
-    host: &Client,
-    namespace: &str,
-    objects: &KarmadaObjects,
-) -> Result<bool, kube::Error> {
-    let deployment = Api::<Deployment>::namespaced(host.clone(), namespace)
-        .get(&objects.apiserver_deployment())
+fn set(runs: &Runs, key: &str, run: Run) {
+    if let Ok(mut runs) = runs.lock() {
+        runs.insert(key.to_owned(), run);
+    }
+}
+
+/// The deletion of `karmada`: the teardown unless the label disables it, then the finalizer.
+async fn delete(global: &Client, karmada: &Karmada) -> Step {
+    let holds = karmada
+        .metadata
+        .finalizers
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|f| f == FINALIZER));
+    if !holds {
+        return Ok(());
+    }
+    if tears_down(karmada) {
+        let host = host_client(global, karmada).await?;
+        workloads::tear_down(&host, karmada).await?;
+    }
+    let namespace = karmada.metadata.namespace.as_deref().unwrap_or_default();
+    let name = karmada.metadata.name.as_deref().unwrap_or_default();
+    let remaining: Vec<String> = karmada
+        .metadata
+        .finalizers
+        .iter()
+        .flatten()
+        .filter(|f| *f != FINALIZER)
+        .cloned()
+        .collect();
+    let patch = json!({"metadata": {
+        "finalizers": remaining,
+        "resourceVersion": karmada.metadata.resource_version,
+    }});
+    Api::<Karmada>::namespaced(global.clone(), namespace)
+        .patch(name, &PatchParams::default(), &Patch::Merge(patch))
         .await?;
-    Ok(deployment
-        .status
-        .and_then(|s| s.available_replicas)
-        .unwrap_or(0)
-        >= 1)
+    Ok(())
 }
 
 /// The client of the CR's host cluster: the one its `spec.hostCluster.secretRef` names, or
 /// the global cluster.
-async fn host_client(global: &Client, karmada: &Karmada) -> Result<Client, kube::Error> {
+pub(crate) async fn host_client(global: &Client, karmada: &Karmada) -> Result<Client, kube::Error> {
     let Some(reference) = karmada
         .spec
         .host_cluster
@@ -229,7 +374,22 @@ async fn host_client(global: &Client, karmada: &Karmada) -> Result<Client, kube:
         .and_then(|d| d.get(multicloud_api::keys::KUBECONFIG_KEY).cloned())
         .map(|b| String::from_utf8_lossy(&b.0).into_owned())
         .unwrap_or_default();
-    let kubeconfig = Kubeconfig::from_yaml(&text)?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    Client::try_from(config)
+    // karmada-operator refuses nothing here, but the stand-in is fed only what the controller
+    // wrote, which passed the one policy; going through it keeps the context choice the same.
+    multicloud_runtime::kubeconfig::client_from_text(&text, &ClientOptions::default())
+        .await
+        .map_err(|e| kube::Error::Service(Box::new(e)))
+}
+
+/// Scales the stand-in's own Deployment to `replicas` (0: "karmada-operator is stopped").
+pub async fn scale_operator(global: &Client, replicas: i32) {
+    let patch = json!({"spec": {"replicas": replicas}});
+    Api::<Deployment>::namespaced(global.clone(), OPERATOR_NAMESPACE)
+        .patch(
+            OPERATOR_DEPLOYMENT,
+            &PatchParams::default(),
+            &Patch::Merge(patch),
+        )
+        .await
+        .expect("karmada-operator Deployment is scaled");
 }

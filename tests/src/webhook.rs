@@ -90,7 +90,11 @@ impl Webhook {
     /// Starts the webhook against the cluster of `kubeconfig` with `extra_args`, and waits
     /// (bounded) until `/readyz` answers 200.
     pub async fn start(kubeconfig: &Path, extra_args: &[&str]) -> Result<Self, WebhookError> {
-        let program = binary("multicloud-webhook")?;
+        // The benchmarks run another build (a release one, or the one before a change).
+        let program = match std::env::var_os("MULTICLOUD_WEBHOOK_BINARY") {
+            Some(path) => std::path::PathBuf::from(path),
+            None => binary("multicloud-webhook")?,
+        };
         let mut dir = tempfile::Builder::new()
             .prefix("multicloud-webhook-")
             .tempdir()
@@ -169,6 +173,21 @@ impl Webhook {
     /// `https://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("https://{}{path}", self.addr)
+    }
+
+    /// The address it serves on (127.0.0.1).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A TLS client configuration that trusts its certificate (no ALPN: HTTP/1.1).
+    pub fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls.clone()
     }
 
     /// The PEM of the CA the serving certificate is signed by.

@@ -8,9 +8,15 @@ mod availability;
 mod create;
 #[path = "controller/deletion.rs"]
 mod deletion;
+#[path = "controller/kubeconfigs.rs"]
+mod kubeconfigs;
+#[path = "controller/ownership.rs"]
+mod ownership;
 #[path = "controller/rbac.rs"]
 mod rbac;
 #[path = "controller/status.rs"]
 mod status;
 #[path = "controller/support.rs"]
 mod support;
+#[path = "controller/teardown.rs"]
+mod teardown;

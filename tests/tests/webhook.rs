@@ -2,6 +2,8 @@
 //! configurations point a real kube-apiserver at it, and every write goes through the API
 //! server as a user's would.
 
+#[path = "webhook/kubeconfigs.rs"]
+mod kubeconfigs;
 #[path = "webhook/support.rs"]
 mod support;
 
@@ -89,7 +91,7 @@ async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
         "warnings: {warnings:?}"
     );
 
-    // 4. A foreign virtual cluster name is denied; storage is immutable; replicas are not.
+    // 4. A foreign virtual cluster name is denied; storage and etcd replicas are immutable.
     let foreign = instance("named", json!({"virtualClusterName": "foo"}));
     let message = denial(instances.create(&PostParams::default(), &foreign).await);
     assert!(message.contains("\"k-named\""), "{message}");
@@ -107,20 +109,45 @@ async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
         message.contains("spec.etcd.storage.type") && message.contains("immutable"),
         "{message}"
     );
-    let scaled = instances
+    // karmada-operator cannot change etcd's membership or its volume templates.
+    let message = denial(
+        instances
+            .patch(
+                "demo",
+                &PatchParams::default(),
+                &Patch::Merge(&json!({"spec": {"etcd": {"replicas": 3}}})),
+            )
+            .await,
+    );
+    assert!(
+        message.contains("spec.etcd.replicas: is immutable (was \"1\", now \"3\")")
+            && message.contains("--initial-cluster")
+            && message.contains("create a new instance"),
+        "{message}"
+    );
+    let message = denial(
+        instances
+            .patch(
+                "demo",
+                &PatchParams::default(),
+                &Patch::Merge(&json!({"spec": {"etcd": {"storage": {"size": "10Gi"}}}})),
+            )
+            .await,
+    );
+    assert!(
+        message.contains("spec.etcd.storage.size: is immutable (was \"5Gi\", now \"10Gi\")")
+            && message.contains("volumeClaimTemplates"),
+        "{message}"
+    );
+    let renamed = instances
         .patch(
             "demo",
             &PatchParams::default(),
-            &Patch::Merge(&json!({"spec": {"etcd": {"replicas": 3}}})),
+            &Patch::Merge(&json!({"spec": {"displayName": "Demo"}})),
         )
         .await
-        .expect("a replica change is admitted");
-    assert_eq!(scaled.spec.etcd.replicas, 3);
-    assert_eq!(
-        annotation(&scaled, HIGH_AVAILABILITY_ANNOTATION),
-        Some("true"),
-        "re-mutated on update"
-    );
+        .expect("a display name change is admitted");
+    assert_eq!(renamed.spec.display_name.as_deref(), Some("Demo"));
 
     // 5. A server-side dry run behaves like the real thing and stores nothing.
     let dry_run = PostParams {
@@ -171,6 +198,165 @@ async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
     let mut webhook = webhook;
     let status = webhook.terminate().expect("webhook exits");
     assert!(status.success(), "exit status {status}");
+}
+
+#[tokio::test]
+async fn host_paths_and_names_are_held_to_what_karmada_operator_can_install() {
+    let (plane, webhook) = global_cluster_with_webhook().await;
+    let client = plane.client();
+    let instances: Api<MulticloudInstance> = Api::all(client.clone());
+    storage_class(&client, "standard", true).await;
+    let at = |name: &str, path: &str| {
+        instance(
+            name,
+            json!({"etcd": {"storage": {"type": "HostPath", "hostPath": path}}}),
+        )
+    };
+    let field = "spec.etcd.storage.hostPath";
+
+    // Node directories that are not an instance's own.
+    for (path, expected) in [
+        ("/", "is outside the host-path root /var/lib/multicloud"),
+        (
+            "/etc/kubernetes",
+            "is outside the host-path root /var/lib/multicloud",
+        ),
+        (
+            "/var/lib/multicloud",
+            "is the host-path root itself, which holds every instance's directory",
+        ),
+        (
+            "/var/lib//multicloud/./k-x",
+            "write it as \"/var/lib/multicloud/k-x\"",
+        ),
+    ] {
+        let message = denial(
+            instances
+                .create(&PostParams::default(), &at("x", path))
+                .await,
+        );
+        assert!(
+            message.contains(field) && message.contains(expected),
+            "{path}: {message}"
+        );
+    }
+
+    // A fresh default directory per creation, and nobody else may use it.
+    let default = instance("first", json!({"etcd": {"storage": {"type": "HostPath"}}}));
+    let first = create_once_admitted(&instances, &default).await;
+    let path = first
+        .spec
+        .etcd
+        .storage
+        .host_path()
+        .expect("the default is filled in")
+        .to_owned();
+    assert!(
+        path.starts_with("/var/lib/multicloud/k-first-") && path.ends_with("/etcd"),
+        "{path}"
+    );
+    let parent = path.trim_end_matches("/etcd").to_owned();
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    // The webhook learns of `first` from its watch, a moment after it was stored.
+    eventually("the webhook to know first's directory", || async {
+        match instances.create(&dry_run, &at("second", &path)).await {
+            Err(kube::Error::Api(status)) if status.message.contains("overlaps") => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    for (taken, relation) in [
+        (path.clone(), "the same directory"),
+        (parent.clone(), "a directory that contains it"),
+        (format!("{path}/member"), "inside it"),
+    ] {
+        let message = denial(
+            instances
+                .create(&PostParams::default(), &at("second", &taken))
+                .await,
+        );
+        assert!(
+            message.contains(&format!(
+                "overlaps the etcd directory {path} of instance `first` on management cluster \
+                 `local` ({relation})"
+            )),
+            "{message}"
+        );
+    }
+    instances
+        .create(
+            &PostParams::default(),
+            &at("second", &format!("{parent}-other/etcd")),
+        )
+        .await
+        .expect("a directory of its own is admitted");
+    // Created again under the same name, an instance gets a new directory.
+    instances
+        .delete("first", &DeleteParams::default())
+        .await
+        .expect("first is deleted");
+    eventually("first to be gone", || async {
+        match instances.get_opt("first").await {
+            Ok(None) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    let again = instances
+        .create(&PostParams::default(), &default)
+        .await
+        .expect("first is created again");
+    let new_path = again.spec.etcd.storage.host_path().unwrap_or_default();
+    assert!(
+        new_path.starts_with("/var/lib/multicloud/k-first-"),
+        "{new_path}"
+    );
+    assert_ne!(new_path, path, "never the old etcd data");
+
+    // Names: every object karmada-operator derives must be valid.
+    let longest = format!("l{}", "o".repeat(33));
+    let with_karmada = format!("karmada-{}", "k".repeat(34));
+    for name in [&longest, &with_karmada] {
+        instances
+            .create(&dry_run, &instance(name, json!({})))
+            .await
+            .unwrap_or_else(|e| panic!("{name} ({}) is admitted: {e}", name.len()));
+    }
+    for (name, expected) in [
+        (
+            format!("{longest}x"),
+            "has 35 characters, at most 34 are allowed",
+        ),
+        (
+            format!("l{}", "o".repeat(39)),
+            "has 40 characters, at most 34 are allowed",
+        ),
+        ("1abc".to_owned(), "must be a DNS-1035 label"),
+    ] {
+        let message = denial(
+            instances
+                .create(&PostParams::default(), &instance(&name, json!({})))
+                .await,
+        );
+        assert!(
+            message.contains("metadata.name") && message.contains(expected),
+            "{name}: {message}"
+        );
+    }
+    let message = denial(
+        instances
+            .create(&dry_run, &instance(&format!("{longest}x"), json!({})))
+            .await,
+    );
+    assert!(
+        message.contains("aggregated-apiserver` (64 characters)")
+            && message.contains("a Service name is a DNS-1035 label of at most 63 characters"),
+        "{message}"
+    );
+    drop(webhook);
 }
 
 #[tokio::test]

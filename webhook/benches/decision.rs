@@ -36,7 +36,7 @@ fn decision(c: &mut Criterion) {
     c.bench_function("mutate: decode + decide + encode", |b| {
         b.iter(|| {
             let review = Review::parse(black_box(MUTATE_CREATE)).expect("parses");
-            review.mutate().to_json().expect("encodes")
+            review.mutate(&clusters).to_json().expect("encodes")
         })
     });
     c.bench_function("validate: decode + decide + encode", |b| {
@@ -54,11 +54,12 @@ fn decision(c: &mut Criterion) {
         serde_json::from_value(parsed["request"]["object"].clone()).expect("instance");
     let request = Request {
         operation: Operation::Create,
+        uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
         object: Some(&instance),
         old_object: None,
     };
     c.bench_function("rules only: mutate", |b| {
-        b.iter(|| rules::mutate(black_box(&request)))
+        b.iter(|| rules::mutate(black_box(&request), &clusters))
     });
     c.bench_function("rules only: validate", |b| {
         b.iter(|| rules::validate(black_box(&request), &clusters))

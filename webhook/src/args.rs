@@ -52,6 +52,15 @@ pub struct Args {
     #[arg(long, env = "MULTICLOUD_WEBHOOK_PROBE_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
     pub probe_interval: Duration,
 
+    /// Directory every etcd hostPath must lie strictly under; the default path of a new
+    /// instance is `<root>/k-<name>-<token>/etcd`. Absolute, in normal form, not `/`.
+    #[arg(
+        long,
+        env = "MULTICLOUD_WEBHOOK_HOST_PATH_ROOT",
+        default_value = multicloud_api::names::DEFAULT_HOST_PATH_ROOT
+    )]
+    pub host_path_root: String,
+
     /// Bound on handling one HTTP request.
     #[arg(long, env = "MULTICLOUD_WEBHOOK_REQUEST_TIMEOUT", default_value = "4s", value_parser = multicloud_api::duration::parse)]
     pub request_timeout: Duration,
@@ -68,6 +77,36 @@ pub struct Args {
     /// How often the certificate files are checked for a new certificate.
     #[arg(long, env = "MULTICLOUD_WEBHOOK_CERT_RELOAD_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
     pub cert_reload_interval: Duration,
+
+    /// Connections open at once; more are closed as soon as they arrive.
+    #[arg(
+        long,
+        env = "MULTICLOUD_WEBHOOK_MAX_CONNECTIONS",
+        default_value_t = 1024
+    )]
+    pub max_connections: usize,
+
+    /// Bound on a client finishing its TLS handshake.
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = multicloud_api::duration::parse)]
+    pub handshake_timeout: Duration,
+
+    /// Bound on receiving the headers of an HTTP/1 request, from when the server starts waiting
+    /// for them; also how long a kept-alive HTTP/1 connection may stay idle.
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = multicloud_api::duration::parse)]
+    pub header_read_timeout: Duration,
+
+    /// A connection (HTTP/1 or HTTP/2) on which nothing is read or written for this long is
+    /// closed; longer than --request-timeout.
+    #[arg(long, env = "MULTICLOUD_WEBHOOK_IDLE_TIMEOUT", default_value = "90s", value_parser = multicloud_api::duration::parse)]
+    pub idle_timeout: Duration,
+
+    /// HTTP/2 requests in flight at once on one connection.
+    #[arg(
+        long,
+        env = "MULTICLOUD_WEBHOOK_MAX_CONCURRENT_STREAMS",
+        default_value_t = 32
+    )]
+    pub max_concurrent_streams: u32,
 
     /// Log line format; the level comes from RUST_LOG (default `info`).
     #[arg(long, env = "MULTICLOUD_WEBHOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -93,16 +132,53 @@ impl Args {
                 self.cluster_wait, self.request_timeout
             ));
         }
+        if let Err(problem) = multicloud_api::rules::check_host_path_form(&self.host_path_root) {
+            return Err(format!("--host-path-root: {problem}"));
+        }
+        if self.host_path_root == "/" {
+            return Err(
+                "--host-path-root must not be `/`: etcd could then be given any directory of \
+                 the node, such as /etc/kubernetes; use a directory of its own, such as \
+                 /var/lib/multicloud"
+                    .to_owned(),
+            );
+        }
         for (flag, value) in [
             ("--probe-interval", self.probe_interval),
             ("--cert-reload-interval", self.cert_reload_interval),
             ("--request-timeout", self.request_timeout),
+            ("--handshake-timeout", self.handshake_timeout),
+            ("--header-read-timeout", self.header_read_timeout),
         ] {
             if value.is_zero() {
                 return Err(format!("{flag} must be greater than zero"));
             }
         }
+        if self.idle_timeout <= self.request_timeout {
+            return Err(format!(
+                "--idle-timeout ({:?}) must be longer than --request-timeout ({:?}), so a \
+                 connection waiting for its answer is not closed as idle",
+                self.idle_timeout, self.request_timeout
+            ));
+        }
+        if self.max_connections == 0 || self.max_concurrent_streams == 0 {
+            return Err(
+                "--max-connections and --max-concurrent-streams must be greater than zero".into(),
+            );
+        }
         Ok(())
+    }
+
+    /// The connection limits these flags set.
+    pub fn limits(&self) -> crate::server::Limits {
+        crate::server::Limits {
+            max_connections: self.max_connections,
+            handshake_timeout: self.handshake_timeout,
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_concurrent_streams: self.max_concurrent_streams,
+            ..crate::server::Limits::default()
+        }
     }
 }
 
@@ -114,6 +190,31 @@ mod tests {
     fn defaults_are_consistent() {
         let args = Args::parse_from(["multicloud-webhook"]);
         assert_eq!(args.cluster_wait, Duration::from_secs(2));
+        assert_eq!(args.check(), Ok(()));
+        assert_eq!(args.limits(), crate::server::Limits::default());
+    }
+
+    #[test]
+    fn idle_timeout_must_outlast_a_request() {
+        let args = Args::parse_from(["multicloud-webhook", "--idle-timeout", "3s"]);
+        assert!(args.check().unwrap_err().contains("--idle-timeout"));
+    }
+
+    #[test]
+    fn the_host_path_root_is_a_normal_absolute_directory_other_than_slash() {
+        let args = Args::parse_from(["multicloud-webhook"]);
+        assert_eq!(args.host_path_root, "/var/lib/multicloud");
+        for (root, expected) in [
+            ("/", "must not be `/`"),
+            ("srv", "absolute"),
+            ("/srv//mc", "write it as \"/srv/mc\""),
+            ("/srv/mc/", "write it as \"/srv/mc\""),
+        ] {
+            let args = Args::parse_from(["multicloud-webhook", "--host-path-root", root]);
+            let problem = args.check().unwrap_err();
+            assert!(problem.contains(expected), "{root}: {problem}");
+        }
+        let args = Args::parse_from(["multicloud-webhook", "--host-path-root", "/srv/mc"]);
         assert_eq!(args.check(), Ok(()));
     }
 

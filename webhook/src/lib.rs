@@ -2,16 +2,20 @@
 //! and of a registered management cluster Secret with the rules of `multicloud-api`.
 //!
 //! The request path is pure: decode the review ([`review`]), read what the watches know of the
-//! management clusters ([`clusters`]), apply the rules, reply. Everything slow (listing and
+//! management clusters ([`clusters`]) and of the existing instances ([`instances`]), apply the
+//! rules, reply. Everything slow (listing and
 //! watching StorageClasses, probing clusters, reloading certificates) happens in the background.
 #![forbid(unsafe_code)]
 
 pub mod args;
 pub mod clusters;
+pub mod instances;
+pub mod intake;
 pub mod metrics;
 pub mod review;
 pub mod routes;
 pub mod server;
+pub mod shape;
 pub mod tls;
 pub mod wire;
 
@@ -22,6 +26,7 @@ use anyhow::Context as _;
 
 use crate::args::{Args, LogFormat};
 use crate::clusters::Directory;
+use crate::instances::InstanceIndex;
 use crate::metrics::Metrics;
 use crate::routes::AppState;
 use crate::tls::{CertificateFiles, ReloadingCertResolver};
@@ -39,7 +44,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     let client = clusters::local_client(args.kubeconfig.as_deref()).await?;
     let directory = Arc::new(Directory::new(args.sync_timeout));
-    let _watches = clusters::start(client, directory.clone(), args.probe_interval);
+    let _watches = clusters::start(client.clone(), directory.clone(), args.probe_interval);
+    let instances = Arc::new(InstanceIndex::new());
+    let _instance_watch = instances::start(client, instances.clone());
 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -56,6 +63,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let draining = Arc::new(AtomicBool::new(false));
     let state = AppState {
         directory,
+        instances,
+        host_path_root: args.host_path_root.clone().into(),
         metrics: Arc::new(Metrics::new()),
         cluster_wait: args.cluster_wait,
         draining: draining.clone(),
@@ -73,7 +82,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             tokio::time::sleep(delay).await;
         }
     };
-    server::serve(listener, tls, router, shutdown, args.drain_timeout).await;
+    server::serve_with(
+        listener,
+        tls,
+        router,
+        shutdown,
+        args.drain_timeout,
+        args.limits(),
+    )
+    .await;
     reload.abort();
     tracing::info!("stopped");
     Ok(())

@@ -6,15 +6,16 @@
 //! warnings always go out, allowed or not.
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::core::DynamicObject;
 use kube::core::admission::Operation as WireOperation;
 use multicloud_api::MulticloudInstance;
 use multicloud_api::clusters::ClusterDirectory;
 use multicloud_api::keys::{CLUSTER_LABEL, GROUP, SYSTEM_NAMESPACE};
 use multicloud_api::rules::{self, Decision, Operation, Request};
+use serde::de::IgnoredAny;
 use thiserror::Error;
 
-use crate::wire::{self, Envelope, Kind, LeanInstance, Reply};
+use crate::shape::{self, CheckedObject};
+use crate::wire::{self, Envelope, Kind, LeanInstance, LeanSecret, Objects, Reply};
 
 /// Why a body is not an admission review (answered with HTTP 400, as there is no uid to echo).
 #[derive(Debug, Error)]
@@ -28,6 +29,13 @@ pub enum ReviewError {
     /// A review without a request (a response, perhaps).
     #[error("the AdmissionReview carries no request")]
     NoRequest,
+    /// More JSON values than any real review holds (decoding each costs memory).
+    #[error(
+        "the body is not an admission.k8s.io/v1 AdmissionReview: it holds more than {} JSON \
+         values, far more than any real review",
+        shape::MAX_VALUES
+    )]
+    TooManyValues,
 }
 
 /// What the review is about.
@@ -56,6 +64,11 @@ pub struct Review {
 impl Review {
     /// Decodes a request body.
     pub fn parse(body: &[u8]) -> Result<Self, ReviewError> {
+        // Before anything is decoded: memory grows with the number of values as well as with
+        // the size of the body.
+        if shape::exceeds_values(body, shape::MAX_VALUES) {
+            return Err(ReviewError::TooManyValues);
+        }
         // Fast path for what nearly every request is: an instance, decoded straight into the
         // typed object in one pass. Anything else (a Secret, an instance that does not decode)
         // takes the generic route, which can say what is wrong with it.
@@ -82,7 +95,11 @@ impl Review {
                 },
             });
         }
-        let envelope: Envelope<DynamicObject> = serde_json::from_slice(body)?;
+        // A first look: what the review is about, its objects read past without being kept.
+        // Then only what the rules read is decoded, straight into typed structs: never a
+        // `serde_json::Value` of an object (which costs many times its size in memory, and an
+        // attacker chooses that size).
+        let envelope: Envelope<CheckedObject> = serde_json::from_slice(body)?;
         if let Some(why) = envelope.unanswerable() {
             return Err(ReviewError::Unanswerable(why));
         }
@@ -92,9 +109,9 @@ impl Review {
         let subject = if is_subresource(request.sub_resource.as_deref()) {
             Subject::Other
         } else if is_instance(kind) {
-            instance_subject(request.object, request.old_object)
+            instance_subject(body)
         } else if kind.group.is_empty() && kind.kind == "Secret" {
-            secret_subject(request.namespace.as_deref(), request.object)
+            secret_subject(request.namespace.as_deref(), body)
         } else {
             Subject::Other
         };
@@ -131,14 +148,18 @@ impl Review {
         }
     }
 
-    /// The mutating webhook's reply.
-    pub fn mutate(self) -> Reply {
+    /// The mutating webhook's reply; `clusters` gives the host-path root of default paths.
+    pub fn mutate(self, clusters: &dyn ClusterDirectory) -> Reply {
         let decision = match (&self.subject, self.operation) {
-            (Subject::Instance { object, old }, Some(operation)) => rules::mutate(&Request {
-                operation,
-                object: object.as_deref(),
-                old_object: old.as_deref(),
-            }),
+            (Subject::Instance { object, old }, Some(operation)) => rules::mutate(
+                &Request {
+                    operation,
+                    uid: &self.reply.uid,
+                    object: object.as_deref(),
+                    old_object: old.as_deref(),
+                },
+                clusters,
+            ),
             (Subject::Undecodable(reason), _) => return self.reply.deny(reason),
             _ => Decision::default(),
         };
@@ -151,6 +172,7 @@ impl Review {
             (Subject::Instance { object, old }, Some(operation)) => rules::validate(
                 &Request {
                     operation,
+                    uid: &self.reply.uid,
                     object: object.as_deref(),
                     old_object: old.as_deref(),
                 },
@@ -183,68 +205,68 @@ fn is_subresource(sub_resource: Option<&str>) -> bool {
     sub_resource.is_some_and(|s| !s.is_empty())
 }
 
-fn instance_subject(object: Option<DynamicObject>, old: Option<DynamicObject>) -> Subject {
-    let decode = |object: Option<DynamicObject>,
-                  which: &str|
-     -> Result<Option<Box<MulticloudInstance>>, String> {
-        object
-            .map(|o| o.try_parse::<MulticloudInstance>().map(Box::new))
-            .transpose()
-            .map_err(|e| {
-                format!(
-                    "{which} is not a valid MulticloudInstance: {}; fix the field it names",
-                    source_text(&e)
-                )
-            })
+/// The instances of a review that did not decode in one pass: each decoded on its own, so the
+/// denial names the one that is wrong.
+fn instance_subject(body: &[u8]) -> Subject {
+    let object = serde_json::from_slice::<Objects<LeanInstance, IgnoredAny>>(body)
+        .map(|o| o.request.and_then(|r| r.object));
+    let old = serde_json::from_slice::<Objects<IgnoredAny, LeanInstance>>(body)
+        .map(|o| o.request.and_then(|r| r.old_object));
+    let reason = |which: &str, error: &serde_json::Error| {
+        format!(
+            "{which} is not a valid MulticloudInstance: {}; fix the field it names",
+            bounded(without_position(error))
+        )
     };
-    match (
-        decode(object, "the object"),
-        decode(old, "the stored object"),
-    ) {
-        (Ok(object), Ok(old)) => Subject::Instance { object, old },
-        (Err(reason), _) | (_, Err(reason)) => Subject::Undecodable(reason),
+    match (object, old) {
+        (Ok(object), Ok(old)) => Subject::Instance {
+            object: object.map(|o| Box::new(o.into())),
+            old: old.map(|o| Box::new(o.into())),
+        },
+        (Err(error), _) => Subject::Undecodable(reason("the object", &error)),
+        (_, Err(error)) => Subject::Undecodable(reason("the stored object", &error)),
     }
 }
 
-fn secret_subject(namespace: Option<&str>, object: Option<DynamicObject>) -> Subject {
+/// serde_json's message without the " at line L column C" it appends (a position in the whole
+/// review, which means nothing to the user).
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match text.strip_suffix(&suffix) {
+        Some(message) => message.to_owned(),
+        None => text,
+    }
+}
+
+fn secret_subject(namespace: Option<&str>, body: &[u8]) -> Subject {
     // The webhook configuration's objectSelector sends only cluster Secrets; anything else
     // that arrives (a misconfiguration) is not ours to judge.
     if namespace != Some(SYSTEM_NAMESPACE) {
         return Subject::Other;
     }
+    // The stored object is not read: the rule judges the Secret as it would be stored.
+    let object = match serde_json::from_slice::<Objects<LeanSecret, IgnoredAny>>(body) {
+        Ok(objects) => objects.request.and_then(|r| r.object),
+        // serde quotes the offending value, and in a Secret that may be a credential.
+        Err(_) => {
+            return Subject::Undecodable(
+                "the object is not a valid Secret: its data or metadata is malformed".to_owned(),
+            );
+        }
+    };
     let Some(object) = object else {
         return Subject::ClusterSecret(None);
     };
-    let labelled = object
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|labels| labels.get(CLUSTER_LABEL))
-        .is_some_and(|value| value == "true");
-    if !labelled {
+    if object.label(CLUSTER_LABEL) != Some("true") {
         return Subject::Other;
     }
-    match object.try_parse::<Secret>() {
-        Ok(secret) => Subject::ClusterSecret(Some(Box::new(secret))),
-        // serde quotes the offending value, and in a Secret that may be a credential.
-        Err(_) => Subject::Undecodable(
-            "the object is not a valid Secret: its data or metadata is malformed".to_owned(),
-        ),
-    }
+    Subject::ClusterSecret(Some(Box::new(object.into())))
 }
 
 /// Longest part of a decoding error quoted in a denial: serde quotes the offending value,
 /// which may be as large as the request.
 const MAX_QUOTED_ERROR: usize = 300;
-
-/// The innermost message, without the wrapper's "failed to parse" preamble, bounded.
-fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = error;
-    while let Some(source) = innermost.source() {
-        innermost = source;
-    }
-    bounded(innermost.to_string())
-}
 
 /// `text` cut to [`MAX_QUOTED_ERROR`] characters.
 fn bounded(text: String) -> String {

@@ -1,6 +1,8 @@
 //! The HTTP surface: `POST /mutate` and `/validate`, `GET /healthz`, `/readyz` and
 //! `/metrics`. Other methods get 405 (axum's method router), bodies above the limit 413,
 //! bodies that are not admission reviews 400 with the reason.
+//!
+//! A review's body is read and decoded within a memory budget ([`crate::intake`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -11,7 +13,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,8 +20,10 @@ use axum::routing::{get, post};
 use tower::Service;
 
 use crate::clusters::{self, Directory};
+use crate::instances::{InstanceIndex, Knowledge};
+use crate::intake::{Budget, Refusal};
 use crate::metrics::{Endpoint, Metrics, Verdict};
-use crate::review::{self, Review};
+use crate::review;
 use crate::wire::Reply;
 
 /// Largest accepted request body. The API server caps objects at about 3 MiB; a review holds
@@ -32,12 +35,27 @@ pub const BODY_LIMIT: usize = 7 * 1024 * 1024;
 pub struct AppState {
     /// What is known of the management clusters.
     pub directory: Arc<Directory>,
+    /// The hostPath directories of the existing instances.
+    pub instances: Arc<InstanceIndex>,
+    /// `--host-path-root`.
+    pub host_path_root: Arc<str>,
     /// Request and cluster metrics.
     pub metrics: Arc<Metrics>,
     /// Longest a request waits for a cluster that is not synced yet.
     pub cluster_wait: Duration,
     /// Set once shutdown has begun: readiness fails so traffic moves elsewhere.
     pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// What the rules know right now.
+    fn knowledge(&self) -> Knowledge<'_> {
+        Knowledge {
+            clusters: &self.directory,
+            instances: &self.instances,
+            host_path_root: &self.host_path_root,
+        }
+    }
 }
 
 /// The router, with the body limit and the per-request timeout applied.
@@ -53,7 +71,24 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             inner,
             limit: request_timeout,
         }))
-        .with_state(Arc::new(state))
+        .with_state(Arc::new(Shared {
+            app: state,
+            budget: Budget::default(),
+        }))
+}
+
+/// The state handlers see: the application's, and the decoding budget.
+#[derive(Debug)]
+struct Shared {
+    app: AppState,
+    budget: Budget,
+}
+
+impl std::ops::Deref for Shared {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
 }
 
 /// Answers 503 when the inner service (reading the body included) takes longer than `limit`.
@@ -97,37 +132,82 @@ where
     }
 }
 
-async fn mutate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn mutate(State(state): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
-    if !declared_json(&headers) {
-        return not_json(&state, Endpoint::Mutate, started);
+    let endpoint = Endpoint::Mutate;
+    let (parts, body) = request.into_parts();
+    if !declared_json(&parts.headers) {
+        return not_json(&state, endpoint, started);
     }
-    let review = match Review::parse(&body) {
-        Ok(review) => review,
-        Err(error) => return malformed(&state, Endpoint::Mutate, started, &error),
+    let intake = match state.budget.read(&parts.headers, body).await {
+        Ok(intake) => intake,
+        Err(refusal) => return refused(&state, endpoint, started, refusal),
     };
-    let operation = review.operation_label();
-    let reply = review.mutate();
-    answer(&state, Endpoint::Mutate, operation, started, reply)
+    // Decoding a large body takes a while: off the runtime's threads, so that ordinary
+    // reviews on the same threads are not held up by it.
+    let shared = state.clone();
+    let decided = intake
+        .decode(move |review| {
+            let operation = review.operation_label();
+            (operation, review.mutate(&shared.knowledge()))
+        })
+        .await;
+    match decided {
+        Ok((operation, reply)) => answer(&state, endpoint, operation, started, reply),
+        Err(refusal) => refused(&state, endpoint, started, refusal),
+    }
 }
 
-async fn validate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn validate(State(state): State<Arc<Shared>>, request: Request) -> Response {
     let started = Instant::now();
-    if !declared_json(&headers) {
-        return not_json(&state, Endpoint::Validate, started);
+    let endpoint = Endpoint::Validate;
+    let (parts, body) = request.into_parts();
+    if !declared_json(&parts.headers) {
+        return not_json(&state, endpoint, started);
     }
-    let review = match Review::parse(&body) {
-        Ok(review) => review,
-        Err(error) => return malformed(&state, Endpoint::Validate, started, &error),
+    let intake = match state.budget.read(&parts.headers, body).await {
+        Ok(intake) => intake,
+        Err(refusal) => return refused(&state, endpoint, started, refusal),
     };
-    if let Some(cluster) = review.cluster_to_consult() {
-        // Bounded: a cluster registered a moment ago gets its first list in, one that is
-        // not synced in time is denied as such.
-        state.directory.settle(cluster, state.cluster_wait).await;
+    let shared = state.clone();
+    let decided = intake
+        .decode(move |review| {
+            let operation = review.operation_label();
+            match review.cluster_to_consult() {
+                Some(cluster) => Err(Box::new((cluster.to_owned(), review))),
+                None => Ok((operation, review.validate(&shared.knowledge()))),
+            }
+        })
+        .await;
+    let (operation, reply) = match decided {
+        Ok(Ok(decided)) => decided,
+        // An instance to check against its cluster: small once decoded, and its share of the
+        // budget is already given back while it waits.
+        Ok(Err(waiting)) => {
+            let (cluster, review) = *waiting;
+            // Bounded: a cluster registered a moment ago gets its first list in, one that is
+            // not synced in time is denied as such.
+            state.directory.settle(&cluster, state.cluster_wait).await;
+            (
+                review.operation_label(),
+                review.validate(&state.knowledge()),
+            )
+        }
+        Err(refusal) => return refused(&state, endpoint, started, refusal),
+    };
+    answer(&state, endpoint, operation, started, reply)
+}
+
+fn refused(state: &AppState, endpoint: Endpoint, started: Instant, refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Malformed(error) => malformed(state, endpoint, started, &error),
+        Refusal::Http(status, message) => {
+            state
+                .metrics
+                .observe(endpoint, "unknown", Verdict::Malformed, started.elapsed());
+            (status, message).into_response()
+        }
     }
-    let operation = review.operation_label();
-    let reply = review.validate(state.directory.as_ref());
-    answer(&state, Endpoint::Validate, operation, started, reply)
 }
 
 fn answer(
@@ -193,25 +273,31 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+async fn readyz(State(state): State<Arc<Shared>>) -> Response {
     if state.draining.load(Ordering::Relaxed) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: shutting down\n",
         )
             .into_response()
-    } else if clusters::ready(&state.directory) {
-        (StatusCode::OK, "ok\n").into_response()
-    } else {
+    } else if !clusters::ready(&state.directory) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: the StorageClasses of `local` or the cluster Secrets are not listed yet\n",
         )
             .into_response()
+    } else if !state.instances.has_synced() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the MulticloudInstances are not listed yet\n",
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, "ok\n").into_response()
     }
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics(State(state): State<Arc<Shared>>) -> Response {
     match state.metrics.encode(&state.directory.snapshot()) {
         Ok(text) => (
             [(

@@ -248,3 +248,153 @@ impl Reply {
         })
     }
 }
+
+/// The objects of a review, decoded as `O` (the object) and `P` (the stored object); either can
+/// be [`IgnoredAny`], which reads past it without keeping anything. Used after a first look at the
+/// envelope, so that only what a rule reads is ever held.
+#[derive(Debug, Deserialize)]
+pub struct Objects<O, P> {
+    /// The request's objects.
+    pub request: Option<ObjectsOf<O, P>>,
+}
+
+/// See [`Objects`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectsOf<O, P> {
+    /// The object as it would be stored.
+    pub object: Option<O>,
+    /// The object as it is stored.
+    pub old_object: Option<P>,
+}
+
+/// A Secret reduced to what the cluster Secret rule reads: name, labels, deletion and the
+/// kubeconfig. Other keys of `data` (and their values, whatever their size) are skipped unread;
+/// the kubeconfig is base64-decoded straight from the body, without a copy of the encoded text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeanSecret {
+    #[serde(default)]
+    metadata: SecretMeta,
+    #[serde(default)]
+    data: Option<KubeconfigBytes>,
+    #[serde(default)]
+    string_data: Option<KubeconfigText>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretMeta {
+    name: Option<String>,
+    namespace: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    deletion_timestamp: Option<Time>,
+}
+
+impl LeanSecret {
+    /// The value of `label`, if the Secret carries it.
+    pub fn label(&self, label: &str) -> Option<&str> {
+        self.metadata
+            .labels
+            .as_ref()?
+            .get(label)
+            .map(String::as_str)
+    }
+}
+
+impl From<LeanSecret> for k8s_openapi::api::core::v1::Secret {
+    fn from(lean: LeanSecret) -> Self {
+        use k8s_openapi::ByteString;
+        let key = multicloud_api::keys::KUBECONFIG_KEY.to_owned();
+        Self {
+            metadata: ObjectMeta {
+                name: lean.metadata.name,
+                namespace: lean.metadata.namespace,
+                labels: lean.metadata.labels,
+                deletion_timestamp: lean.metadata.deletion_timestamp,
+                ..ObjectMeta::default()
+            },
+            data: lean.data.map(|d| {
+                d.0.map(|b| (key.clone(), ByteString(b)))
+                    .into_iter()
+                    .collect()
+            }),
+            string_data: lean
+                .string_data
+                .map(|d| d.0.map(|s| (key.clone(), s)).into_iter().collect()),
+            ..Self::default()
+        }
+    }
+}
+
+/// The `kubeconfig` entry of a Secret's `data`, decoded; every other entry skipped.
+#[derive(Debug, Default)]
+struct KubeconfigBytes(Option<Vec<u8>>);
+
+/// The `kubeconfig` entry of a Secret's `stringData`; every other entry skipped.
+#[derive(Debug, Default)]
+struct KubeconfigText(Option<String>);
+
+impl<'de> Deserialize<'de> for KubeconfigBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Encoded;
+        impl<'de> serde::de::Visitor<'de> for Encoded {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("base64 text")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Vec<u8>, E> {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| E::custom("the value is not base64"))
+            }
+        }
+        struct Base64(Vec<u8>);
+        impl<'de> Deserialize<'de> for Base64 {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_str(Encoded).map(Base64)
+            }
+        }
+        only_kubeconfig::<D, Base64>(deserializer).map(|v| Self(v.map(|b| b.0)))
+    }
+}
+
+impl<'de> Deserialize<'de> for KubeconfigText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        only_kubeconfig::<D, String>(deserializer).map(Self)
+    }
+}
+
+/// The value under `kubeconfig` in a map of strings, the other entries read past.
+fn only_kubeconfig<'de, D, V>(deserializer: D) -> Result<Option<V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct OnlyKubeconfig<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for OnlyKubeconfig<V> {
+        type Value = Option<V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of strings")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<V>, E> {
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Option<V>, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key == multicloud_api::keys::KUBECONFIG_KEY && found.is_none() {
+                    found = Some(map.next_value::<V>()?);
+                } else {
+                    // Read for syntax, kept nowhere.
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    deserializer.deserialize_any(OnlyKubeconfig(std::marker::PhantomData))
+}

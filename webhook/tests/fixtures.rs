@@ -160,8 +160,11 @@ async fn validating_the_mutated_object_admits_it() {
                 json_patch::patch(&mut review["request"]["object"], &patch).expect("patch applies");
             }
             let response = post(&app, "/validate", &review).await;
+            // 05-06 change an instance's etcd replicas from 3 to 5, which karmada-operator
+            // cannot carry out (testdata/admission/README.md).
+            let replica_change = validate_file.as_str() == "06-validate-update.json";
             assert_eq!(
-                response["allowed"], true,
+                response["allowed"], !replica_change,
                 "{version}/{validate_file}: {response}"
             );
         }

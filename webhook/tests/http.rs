@@ -136,10 +136,12 @@ async fn malformed_bodies_get_400_with_the_reason() {
 }
 
 #[tokio::test]
-async fn health_is_immediate_and_readiness_waits_for_local() {
+async fn health_is_immediate_and_readiness_waits_for_local_and_the_instances() {
     let directory = std::sync::Arc::new(Directory::new(Duration::from_secs(60)));
-    let app = support::app(
+    let instances = std::sync::Arc::new(multicloud_webhook::instances::InstanceIndex::new());
+    let app = support::app_with(
         directory.clone(),
+        instances.clone(),
         Duration::from_secs(2),
         Duration::from_secs(4),
     );
@@ -158,6 +160,13 @@ async fn health_is_immediate_and_readiness_waits_for_local() {
         StatusCode::SERVICE_UNAVAILABLE
     );
     directory.set_secrets_synced();
+    let (status, body) = call(&app, Method::GET, "/readyz", Body::empty()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body.contains("MulticloudInstances are not listed yet"),
+        "{body}"
+    );
+    instances.reset(Default::default());
     assert_eq!(
         call(&app, Method::GET, "/readyz", Body::empty()).await.0,
         StatusCode::OK

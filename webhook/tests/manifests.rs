@@ -124,7 +124,7 @@ fn the_deployment_is_hardened_and_its_flags_are_accepted() {
 }
 
 #[test]
-fn rbac_only_reads_storage_classes_and_system_secrets() {
+fn rbac_only_reads_storage_classes_instances_and_system_secrets() {
     let rbac = documents("base/rbac.yaml");
     for role in rbac
         .iter()
@@ -146,6 +146,16 @@ fn rbac_only_reads_storage_classes_and_system_secrets() {
         cluster_role["rules"][0]["resources"],
         serde_json::json!(["storageclasses"])
     );
+    // The instance watch that knows every instance's hostPath directory.
+    assert_eq!(
+        cluster_role["rules"][1]["apiGroups"],
+        serde_json::json!(["multicloud.dev"])
+    );
+    assert_eq!(
+        cluster_role["rules"][1]["resources"],
+        serde_json::json!(["multicloudinstances"])
+    );
+    assert_eq!(cluster_role["rules"].as_array().map(Vec::len), Some(2));
     let role = rbac.iter().find(|d| d["kind"] == "Role").expect("Role");
     assert_eq!(role["metadata"]["namespace"], "multicloud-system");
     assert_eq!(

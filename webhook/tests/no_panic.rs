@@ -85,7 +85,7 @@ proptest! {
         let body = review(kind, group, operation, object, old);
         // Objects that are not objects at all fail the generic decoding: a 400, not a panic.
         if let Ok(parsed) = Review::parse(&body) {
-            let reply = parsed.mutate();
+            let reply = parsed.mutate(&catalog());
             prop_assert_eq!(&reply.uid, "fuzz-uid");
             prop_assert!(reply.to_json().is_ok());
         }

@@ -5,14 +5,18 @@
 //! plugin's client-side and offline checks. Nothing here does I/O: what the rules need to know of
 //! the management clusters comes in through a [`ClusterDirectory`].
 
+mod air_gap;
 mod availability;
+mod cert_sans;
 mod cluster_secret;
 mod deletion;
+mod host_path;
 mod management;
 mod mutation;
 mod naming;
 mod spec;
 mod updates;
+mod version;
 
 use std::fmt;
 
@@ -23,8 +27,13 @@ use thiserror::Error;
 use crate::clusters::ClusterDirectory;
 use crate::instance::MulticloudInstance;
 
-pub use availability::{Availability, NotHaReason, assess as assess_availability};
+pub use availability::{
+    Availability, HA_COMPONENT_REPLICAS, HA_MAX_UNAVAILABLE, NotHaReason, Plan as AvailabilityPlan,
+    SPREAD_TOPOLOGY_KEY, assess as assess_availability, plan as availability_plan,
+};
+pub use cert_sans::MAX_CERT_SANS;
 pub use cluster_secret::validate as validate_cluster_secret;
+pub use host_path::{check_form as check_host_path_form, normalise as normalise_host_path};
 pub use naming::check_cluster_name;
 
 /// The write being admitted.
@@ -43,11 +52,18 @@ pub enum Operation {
 pub struct Request<'a> {
     /// What is being done.
     pub operation: Operation,
+    /// The admission request's uid (`request.uid`): it makes the default host path of a new
+    /// instance fresh. Offline checks have none and pass a placeholder.
+    pub uid: &'a str,
     /// The object as it would be stored (absent on DELETE).
     pub object: Option<&'a MulticloudInstance>,
     /// The object as it is stored (UPDATE and DELETE).
     pub old_object: Option<&'a MulticloudInstance>,
 }
+
+/// The request uid offline checks pass (the plugin's `check` and client-side checks): the
+/// default host path they show then ends in `-00000000`, where the webhook's is fresh per request.
+pub const OFFLINE_UID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// One reason a request is denied: the field at fault and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,9 +130,10 @@ impl Decision {
 }
 
 /// The mutating webhook's decision: fills in the virtual cluster name, its label, the
-/// high-availability annotations and the default host path. Idempotent: for the patched object
-/// it returns an empty patch, so the API server may reinvoke it safely.
-pub fn mutate(request: &Request<'_>) -> Decision {
+/// high-availability annotations and, on CREATE, the default host path under the directory's
+/// host-path root. Idempotent: for the patched object it returns an empty patch, so the API
+/// server may reinvoke it safely.
+pub fn mutate(request: &Request<'_>, clusters: &dyn ClusterDirectory) -> Decision {
     match request.operation {
         Operation::Delete => Decision::default(),
         Operation::Create | Operation::Update => {
@@ -130,8 +147,13 @@ pub fn mutate(request: &Request<'_>) -> Decision {
             if object.name().is_empty() {
                 return Decision::deny(vec![naming::generate_name_unsupported(object)]);
             }
+            let new_host_path =
+                (request.operation == Operation::Create).then(|| mutation::HostPathDefault {
+                    root: clusters.host_path_root(),
+                    request_uid: request.uid,
+                });
             Decision {
-                patch: mutation::patch(object),
+                patch: mutation::patch(object, new_host_path),
                 ..Decision::default()
             }
         }
@@ -158,9 +180,16 @@ pub fn validate(request: &Request<'_>, clusters: &dyn ClusterDirectory) -> Decis
             }
             let mut violations = naming::check(object);
             violations.extend(spec::check(&object.spec));
+            let old_spec = old.map(|old| &old.spec);
+            violations.extend(version::check(&object.spec, old_spec));
+            violations.extend(air_gap::check(&object.spec.karmada));
+            violations.extend(cert_sans::check(&object.spec, old_spec));
             match (request.operation, old) {
                 (Operation::Update, Some(old)) => violations.extend(updates::check(old, object)),
-                _ => violations.extend(management::check(object, clusters)),
+                _ => {
+                    violations.extend(management::check(object, clusters));
+                    violations.extend(host_path::check(object, clusters));
+                }
             }
             let spec_changed = old.is_none_or(|old| old.spec != object.spec);
             let warnings = if violations.is_empty() && spec_changed {
@@ -196,7 +225,7 @@ pub fn admit(
     request: &Request<'_>,
     clusters: &dyn ClusterDirectory,
 ) -> Result<Admission, PatchFailed> {
-    let mutation = mutate(request);
+    let mutation = mutate(request, clusters);
     if !mutation.allowed() {
         return Ok(Admission {
             decision: mutation,

@@ -14,15 +14,28 @@ use crate::instance::{MulticloudInstance, StorageType};
 use crate::keys::{
     HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION, VIRTUAL_CLUSTER_LABEL,
 };
-use crate::names::{self, MAX_INSTANCE_NAME_LENGTH, is_dns1123_label};
+use crate::names;
 
-/// The JSON Patch that brings `instance` to its admitted form.
-pub(super) fn patch(instance: &MulticloudInstance) -> Vec<PatchOperation> {
+/// What the default host path of a new instance is made of.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HostPathDefault<'a> {
+    /// The directory every host path lies under.
+    pub root: &'a str,
+    /// The admission request's uid, the source of the creation token.
+    pub request_uid: &'a str,
+}
+
+/// The JSON Patch that brings `instance` to its admitted form. `new_host_path` is given on
+/// CREATE only: an update never moves etcd's data, and the path is immutable.
+pub(super) fn patch(
+    instance: &MulticloudInstance,
+    new_host_path: Option<HostPathDefault<'_>>,
+) -> Vec<PatchOperation> {
     let mut ops = Vec::new();
     let name = instance.name();
-    // A name that cannot carry the prefix is denied by validation; deriving a label from it
-    // would only make the API server reject the object with a less helpful message first.
-    let name_ok = is_dns1123_label(name) && name.len() <= MAX_INSTANCE_NAME_LENGTH;
+    // A name that is not admissible is denied by validation; deriving a label from it would
+    // only make the API server reject the object with a less helpful message first.
+    let name_ok = names::is_instance_name(name);
     let availability = assess(&instance.spec);
 
     let mut labels = BTreeMap::new();
@@ -68,8 +81,15 @@ pub(super) fn patch(instance: &MulticloudInstance) -> Vec<PatchOperation> {
             ));
         }
         let storage = &spec.etcd.storage;
-        if storage.type_ == StorageType::HostPath && storage.host_path().is_none() {
-            let path = names::default_host_path(&instance.expected_virtual_cluster());
+        if let Some(default) = new_host_path
+            && storage.type_ == StorageType::HostPath
+            && storage.host_path().is_none()
+        {
+            let path = names::default_host_path(
+                default.root,
+                &instance.expected_virtual_cluster(),
+                &names::creation_token(default.request_uid),
+            );
             ops.push(add(&["spec", "etcd", "storage", "hostPath"], path.into()));
         }
     }

@@ -1,5 +1,5 @@
-//! Checks of the spec on its own: replica counts, the karmada version, and storage fields that
-//! fit the storage type.
+//! Checks of the spec on its own: replica counts and storage fields that fit the storage type
+//! (the karmada version is `version.rs`'s).
 
 use super::Violation;
 use crate::instance::{ALLOWED_ETCD_REPLICAS, EtcdStorage, MulticloudInstanceSpec, StorageType};
@@ -28,15 +28,6 @@ pub(super) fn check(spec: &MulticloudInstanceSpec) -> Vec<Violation> {
             format!(
                 "{} is not allowed; use 1, 3, 5 or 7 (an odd count keeps an etcd quorum)",
                 spec.etcd.replicas
-            ),
-        ));
-    }
-    if !is_image_tag(&spec.karmada.version) {
-        violations.push(Violation::new(
-            "spec.karmada.version",
-            format!(
-                "\"{}\" is not an image tag; use a karmada release such as v1.13.0",
-                spec.karmada.version
             ),
         ));
     }
@@ -97,14 +88,8 @@ fn check_storage(storage: &EtcdStorage, replicas: i32) -> Vec<Violation> {
             }
         }
         StorageType::HostPath => {
-            if let Some(path) = storage.host_path()
-                && (!path.starts_with('/') || path.split('/').any(|part| part == ".."))
-            {
-                violations.push(Violation::new(
-                    "spec.etcd.storage.hostPath",
-                    format!("\"{path}\" must be an absolute path without `..`"),
-                ));
-            }
+            // Where the path may be is checked on CREATE (host_path.rs), against the webhook's
+            // root and the other instances; afterwards it is immutable.
             if replicas != 1 {
                 violations.push(Violation::new(
                     "spec.etcd.replicas",
@@ -119,16 +104,6 @@ fn check_storage(storage: &EtcdStorage, replicas: i32) -> Vec<Violation> {
         StorageType::EmptyDir => {}
     }
     violations
-}
-
-/// Whether `tag` is a container image tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-fn is_image_tag(tag: &str) -> bool {
-    let mut chars = tag.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        && tag.len() <= 128
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Whether `name` is a DNS-1123 subdomain (the rule for StorageClass names).

@@ -1,8 +1,17 @@
-//! Updates: the virtual cluster, the management cluster and where etcd keeps its data are fixed
-//! at creation; replicas, the karmada version, the display name and the deletion policy may change.
+//! Updates: the virtual cluster, the management cluster, the etcd membership and where and how
+//! much etcd keeps its data are fixed at creation; the karmada version, the display name and the
+//! deletion policy may change.
+//!
+//! karmada-operator cannot change an etcd it made: it writes `--initial-cluster` from the replica
+//! count (operator/pkg/controlplane/etcd/etcd.go) with `--initial-cluster-state=new`
+//! (operator/pkg/controlplane/etcd/manifests.go) and replaces the StatefulSet on a change
+//! (operator/pkg/util/apiclient/idempotency.go), so new members form a cluster of their own
+//! behind the same client Service, and fewer lose quorum. It writes the size into the
+//! StatefulSet's `volumeClaimTemplates` (operator/pkg/util/patcher/pather.go), which the API
+//! server refuses to update, so every later run of the operator fails at the etcd step.
 
 use super::Violation;
-use crate::instance::MulticloudInstance;
+use crate::instance::{MulticloudInstance, StorageType};
 
 /// Violations of immutability by an update from `old` to `new`.
 pub(super) fn check(old: &MulticloudInstance, new: &MulticloudInstance) -> Vec<Violation> {
@@ -18,6 +27,29 @@ pub(super) fn check(old: &MulticloudInstance, new: &MulticloudInstance) -> Vec<V
         }
     };
     let recreate = "create a new instance to change it";
+    let migrate = "create a new instance with the new value and move the workloads to it";
+    immutable(
+        "spec.etcd.replicas",
+        o.etcd.replicas.to_string(),
+        n.etcd.replicas.to_string(),
+        &format!(
+            "karmada-operator fixes etcd's membership when it creates the instance \
+             (--initial-cluster, --initial-cluster-state=new) and cannot add or remove members: \
+             added members would form a second etcd cluster, removed ones lose quorum; {migrate}"
+        ),
+    );
+    if os.type_ == StorageType::PersistentVolumeClaim && ns.type_ == os.type_ {
+        immutable(
+            "spec.etcd.storage.size",
+            os.size_or_default().to_owned(),
+            ns.size_or_default().to_owned(),
+            &format!(
+                "karmada-operator writes the size into the etcd StatefulSet's \
+                 volumeClaimTemplates, which Kubernetes does not let it update, and every later \
+                 install step would fail; {migrate}"
+            ),
+        );
+    }
     // An instance stored before the webhook existed may gain its virtual cluster name once.
     if let Some(before) = o.virtual_cluster_name.clone() {
         let after = n.virtual_cluster_name.clone().unwrap_or_default();

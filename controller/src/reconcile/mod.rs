@@ -8,8 +8,10 @@
 mod apply;
 mod diff;
 mod observe;
+pub(crate) mod ownership;
 mod status_write;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +22,9 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::finalizer::{self, Cleanup};
 use crate::members::AdminSecret;
-use crate::status::{self, MemberObservation, Observation, StorageObservation};
+use crate::status::{
+    self, Clock, MemberObservation, Observation, StorageObservation, WorkloadObservation,
+};
 
 /// Reconciles one instance.
 pub async fn reconcile(
@@ -69,29 +73,51 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
         finalizer::hold(ctx, instance).await?;
     }
     let applied = apply::apply(ctx, instance).await?;
-    let karmada = applied.karmada.as_deref();
-    let storage = observe::storage(ctx, instance, karmada.is_some()).await;
+    let name = instance.name();
+    let admin = AdminSecret::for_instance(name);
+    // A status.secretRef naming any other Secret is never followed: the status shows no
+    // kubeconfig and the member count says why.
+    let ignored = applied
+        .karmada
+        .as_deref()
+        .and_then(|k| ownership::foreign_secret_ref(k, &admin.namespace, &admin.name));
+    let karmada = match (&ignored, applied.karmada.as_deref()) {
+        (Some(why), Some(karmada)) => {
+            tracing::warn!(instance = name, "{why}");
+            let mut trusted = karmada.clone();
+            if let Some(status) = trusted.status.as_mut() {
+                status.secret_ref = None;
+            }
+            Some(Cow::Owned(trusted))
+        }
+        (_, karmada) => karmada.map(Cow::Borrowed),
+    };
+    let karmada = karmada.as_deref();
+    let management = observe::management(ctx, instance, karmada.is_some()).await;
+    let members = match &ignored {
+        Some(why) => MemberObservation::Unreachable(why.clone()),
+        None => ctx.members.observe(name),
+    };
     let observation = Observation {
         karmada,
-        storage,
-        members: ctx.members.observe(instance.name()),
+        storage: management.storage,
+        workloads: management.workloads,
+        members,
         blocker: applied.blocker,
         deleting: None,
     };
-    let derived = status::derive(instance, &observation, &now());
+    let derived = status::derive(instance, &observation, clock(ctx));
     let running = derived.phase == Some(Phase::Running);
-    match (&derived.kubeconfig_secret_ref, running) {
-        (Some(secret), true) => ctx.members.refresh(
-            instance.name(),
-            AdminSecret {
-                namespace: secret.namespace.clone(),
-                name: secret.name.clone(),
-            },
-        ),
-        _ => ctx.members.forget(instance.name()),
+    // The admin kubeconfig is read only from the instance's own namespace, under the name
+    // karmada-operator gives it, whatever the Karmada CR's status says.
+    if running && ignored.is_none() && derived.kubeconfig_secret_ref.is_some() {
+        ctx.members.refresh(name, admin);
+    } else {
+        ctx.members.forget(name);
     }
     let settled = running
         && !matches!(observation.storage, StorageObservation::Unreachable(_))
+        && !matches!(observation.workloads, WorkloadObservation::Unreachable(_))
         && !matches!(observation.members, MemberObservation::Unreachable(_));
     status_write::write(ctx, instance, derived).await?;
     Ok(Action::requeue(if settled {
@@ -118,18 +144,23 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
             Ok(Action::await_change())
         }
         Cleanup::Waiting(what) => {
-            let karmada = ctx.karmadas.get(
-                &kube::runtime::reflector::ObjectRef::new(&names::karmada(name))
-                    .within(&names::namespace(name)),
-            );
+            let karmada = ctx
+                .karmadas
+                .get(
+                    &kube::runtime::reflector::ObjectRef::new(&names::karmada(name))
+                        .within(&names::namespace(name)),
+                )
+                .filter(|k| ownership::is_own(&k.metadata, instance));
+            let deleting = observe::deletion(ctx, instance, karmada.as_deref(), what).await;
             let observation = Observation {
                 karmada: karmada.as_deref(),
                 storage: StorageObservation::NotRequested,
+                workloads: WorkloadObservation::NotRead,
                 members: MemberObservation::NotCounted,
                 blocker: None,
-                deleting: Some(what),
+                deleting: Some(deleting),
             };
-            let mut derived = status::derive(instance, &observation, &now());
+            let mut derived = status::derive(instance, &observation, clock(ctx));
             // What was last seen of the storage stays as it was while the instance goes away.
             if let Some(previous) = instance
                 .status
@@ -148,11 +179,12 @@ async fn delete(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, 
     }
 }
 
-/// The current time as Kubernetes writes it in conditions (RFC 3339, seconds).
-fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+/// Now, and the install time limit, for [`status::derive`].
+fn clock(ctx: &Context) -> Clock {
+    Clock {
+        now: k8s_openapi::jiff::Timestamp::now(),
+        install_timeout: ctx.settings.install_timeout,
+    }
 }
 
 #[cfg(test)]

@@ -1,46 +1,93 @@
-//! Reads the etcd PVCs of an instance on its management cluster, and the events of those still
-//! Pending, for `StorageReady`.
+//! Reads what the status is derived from on the management cluster: the etcd PVCs of an
+//! instance and the events of those still Pending (for `StorageReady`), the component workloads
+//! by the names karmada-operator gives them, with the Warning events of those not ready; and,
+//! while an instance is deleted, whether karmada-operator runs at all.
 
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim};
 use kube::Client;
 use kube::api::{Api, ListParams};
 use multicloud_api::MulticloudInstance;
 use multicloud_api::instance::StorageType;
 use multicloud_api::names::{self, KarmadaObjects};
+use multicloud_api::observed::events::{latest, latest_warning};
+use multicloud_api::observed::{COMPONENTS, Workload, WorkloadKind};
 
 use crate::context::Context;
-use crate::status::{ClaimObservation, StorageObservation};
+use crate::status::{ClaimObservation, OperatorPresence, StorageObservation, WorkloadObservation};
 
-/// The state of the instance's etcd storage; `karmada_exists` says whether the operator could
-/// have made PVCs yet.
-pub async fn storage(
+/// Label karmada-operator's Deployment carries, both in its Helm chart and in its own
+/// manifests (`operator/config/deploy/karmada-operator.yaml`).
+pub const OPERATOR_SELECTOR: &str = "app.kubernetes.io/name=karmada-operator";
+
+/// What the management cluster holds of an instance.
+pub struct Management {
+    /// The etcd storage.
+    pub storage: StorageObservation,
+    /// The component workloads.
+    pub workloads: WorkloadObservation,
+}
+
+/// Reads the etcd storage and the workloads of `instance`; `karmada_exists` says whether the
+/// operator could have made anything yet.
+pub async fn management(
     ctx: &Context,
     instance: &MulticloudInstance,
     karmada_exists: bool,
-) -> StorageObservation {
+) -> Management {
     let spec = &instance.spec;
-    match spec.etcd.storage.type_ {
-        StorageType::PersistentVolumeClaim if !karmada_exists => StorageObservation::NotRequested,
-        StorageType::PersistentVolumeClaim => {
-            let client = match ctx.clusters.client(&spec.management_cluster).await {
-                Ok(client) => client,
-                Err(blocker) => return StorageObservation::Unreachable(blocker.message),
+    let node_local = match spec.etcd.storage.type_ {
+        StorageType::PersistentVolumeClaim => None,
+        other => Some(StorageObservation::NodeLocal(other)),
+    };
+    if !karmada_exists {
+        return Management {
+            storage: node_local.unwrap_or(StorageObservation::NotRequested),
+            workloads: WorkloadObservation::NotRead,
+        };
+    }
+    let client = match ctx.clusters.client(&spec.management_cluster).await {
+        Ok(client) => client,
+        Err(blocker) => {
+            return Management {
+                storage: node_local
+                    .unwrap_or_else(|| StorageObservation::Unreachable(blocker.message.clone())),
+                workloads: WorkloadObservation::Unreachable(blocker.message),
             };
-            let read = claims(client, instance);
-            match tokio::time::timeout(ctx.settings.remote_timeout, read).await {
-                Ok(Ok(claims)) => StorageObservation::Claims(claims),
-                Ok(Err(error)) => StorageObservation::Unreachable(format!(
-                    "management cluster `{}`: {error}",
-                    spec.management_cluster
-                )),
-                Err(_) => StorageObservation::Unreachable(format!(
-                    "management cluster `{}` did not answer within {}s",
-                    spec.management_cluster,
-                    ctx.settings.remote_timeout.as_secs()
-                )),
-            }
         }
-        other => StorageObservation::NodeLocal(other),
+    };
+    let read = async {
+        let claims = match node_local {
+            Some(_) => None,
+            None => Some(claims(client.clone(), instance).await?),
+        };
+        let workloads = workloads(&client, instance).await?;
+        Ok::<_, kube::Error>((claims, workloads))
+    };
+    let unreachable = |why: String| Management {
+        storage: match node_local.clone() {
+            Some(local) => local,
+            None => StorageObservation::Unreachable(why.clone()),
+        },
+        workloads: WorkloadObservation::Unreachable(why),
+    };
+    match tokio::time::timeout(ctx.settings.remote_timeout, read).await {
+        Ok(Ok((claims, workloads))) => Management {
+            storage: match claims {
+                Some(claims) => StorageObservation::Claims(claims),
+                None => node_local.unwrap_or(StorageObservation::NotRequested),
+            },
+            workloads: WorkloadObservation::Read(workloads),
+        },
+        Ok(Err(error)) => unreachable(format!(
+            "management cluster `{}`: {error}",
+            spec.management_cluster
+        )),
+        Err(_) => unreachable(format!(
+            "management cluster `{}` did not answer within {}s",
+            spec.management_cluster,
+            ctx.settings.remote_timeout.as_secs()
+        )),
     }
 }
 
@@ -51,7 +98,6 @@ async fn claims(
     let namespace = names::namespace(instance.name());
     let objects = KarmadaObjects::for_instance(instance.name());
     let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &namespace);
-    let events: Api<Event> = Api::namespaced(client, &namespace);
     let listed = pvcs.list(&ListParams::default()).await?;
     let replicas = u32::try_from(instance.spec.etcd.replicas.max(1)).unwrap_or(1);
     let mut observed = Vec::new();
@@ -68,12 +114,7 @@ async fn claims(
                     .unwrap_or_else(|| "Pending".into())
             });
         let last_event = if phase.as_deref() == Some("Pending") {
-            let selector =
-                format!("involvedObject.kind=PersistentVolumeClaim,involvedObject.name={name}");
-            let list = events
-                .list(&ListParams::default().fields(&selector))
-                .await?;
-            latest(&list.items)
+            latest(&events_about(&client, &namespace, "PersistentVolumeClaim", &name).await?)
         } else {
             None
         };
@@ -86,71 +127,131 @@ async fn claims(
     Ok(observed)
 }
 
-/// The most recent event as `Reason: message`, preferring warnings: a Pending PVC's story is in
-/// its last warning (ProvisioningFailed), not in the routine normal events around it.
-fn latest(events: &[Event]) -> Option<String> {
-    let when = |event: &Event| {
-        event
-            .last_timestamp
-            .as_ref()
-            .map(|t| t.0)
-            .or(event.event_time.as_ref().map(|t| t.0))
-            .or(event.first_timestamp.as_ref().map(|t| t.0))
-            .or(event.metadata.creation_timestamp.as_ref().map(|t| t.0))
-    };
-    let warning = |event: &&Event| event.type_.as_deref() == Some("Warning");
-    let chosen = events
-        .iter()
-        .filter(warning)
-        .max_by_key(|e| when(e))
-        .or_else(|| events.iter().max_by_key(|e| when(e)))?;
-    let reason = chosen.reason.as_deref().unwrap_or("Event");
-    let message = chosen.message.as_deref().unwrap_or_default().trim();
-    Some(format!("{reason}: {message}"))
+/// Every component workload, in install order, by the operator's names.
+async fn workloads(
+    client: &Client,
+    instance: &MulticloudInstance,
+) -> Result<Vec<Workload>, kube::Error> {
+    let namespace = names::namespace(instance.name());
+    let objects = KarmadaObjects::for_instance(instance.name());
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), &namespace);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &namespace);
+    let mut seen = Vec::new();
+    for component in COMPONENTS {
+        let mut workload = match component.kind {
+            WorkloadKind::StatefulSet => sets
+                .get_opt(&component.name(&objects))
+                .await?
+                .map(|s| Workload::of_statefulset(component, &objects, &s)),
+            WorkloadKind::Deployment => deployments
+                .get_opt(&component.name(&objects))
+                .await?
+                .map(|d| Workload::of_deployment(component, &objects, &d)),
+        }
+        .unwrap_or_else(|| Workload::missing(component, &objects));
+        if workload.exists() && !workload.complete() {
+            let kind = component.kind.to_string();
+            let events = events_about(client, &namespace, &kind, &workload.name).await?;
+            workload.warning = latest_warning(&events);
+        }
+        seen.push(workload);
+    }
+    Ok(seen)
 }
 
-#[cfg(test)]
-mod tests {
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-    use k8s_openapi::jiff::Timestamp;
+async fn events_about(
+    client: &Client,
+    namespace: &str,
+    kind: &str,
+    name: &str,
+) -> Result<Vec<Event>, kube::Error> {
+    let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
+    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
+    Ok(events
+        .list(&ListParams::default().fields(&selector))
+        .await?
+        .items)
+}
 
-    use super::*;
-
-    fn event(type_: &str, reason: &str, message: &str, second: i64) -> Event {
-        Event {
-            type_: Some(type_.into()),
-            reason: Some(reason.into()),
-            message: Some(message.into()),
-            last_timestamp: Timestamp::from_second(second).ok().map(Time),
-            ..Event::default()
-        }
+/// Whether karmada-operator runs in the global cluster, from its Deployments.
+pub async fn operator(ctx: &Context) -> OperatorPresence {
+    let api: Api<Deployment> = Api::all(ctx.client.clone());
+    let params = ListParams::default().labels(OPERATOR_SELECTOR);
+    let listed = match tokio::time::timeout(ctx.settings.remote_timeout, api.list(&params)).await {
+        Ok(Ok(listed)) => listed.items,
+        Ok(Err(error)) => return OperatorPresence::Unknown(error.to_string()),
+        Err(_) => return OperatorPresence::Unknown("no answer in time".into()),
+    };
+    if listed.is_empty() {
+        return OperatorPresence::Absent;
     }
-
-    #[test]
-    fn latest_warning_tells_why_a_claim_is_pending() {
-        let events = [
-            event(
-                "Warning",
-                "ProvisioningFailed",
-                "class \"gold\" not found",
-                10,
-            ),
-            event("Normal", "WaitForFirstConsumer", "waiting", 20),
-            event(
-                "Warning",
-                "ProvisioningFailed",
-                "class \"gold\" still not found",
-                15,
-            ),
-        ];
-        assert_eq!(
-            latest(&events).as_deref(),
-            Some("ProvisioningFailed: class \"gold\" still not found")
-        );
-        assert_eq!(
-            latest(&events[1..2]).as_deref(),
-            Some("WaitForFirstConsumer: waiting")
-        );
-        assert_eq!(latest(&[]), None);
+    let available = |d: &Deployment| {
+        d.status
+            .as_ref()
+            .and_then(|s| s.available_replicas)
+            .unwrap_or(0)
+    };
+    if listed.iter().any(|d| available(d) >= 1) {
+        return OperatorPresence::Running;
     }
+    let seen: Vec<String> = listed
+        .iter()
+        .map(|d| {
+            format!(
+                "Deployment {}/{} has {} of {} replicas available",
+                d.metadata.namespace.as_deref().unwrap_or_default(),
+                d.metadata.name.as_deref().unwrap_or_default(),
+                available(d),
+                d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+            )
+        })
+        .collect();
+    OperatorPresence::Stopped(seen.join("; "))
+}
+
+/// Why the management cluster of `instance` cannot be reached, if it cannot.
+pub async fn management_unreachable(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+) -> Option<String> {
+    let cluster = &instance.spec.management_cluster;
+    let client = match ctx.clusters.client(cluster).await {
+        Ok(client) => client,
+        Err(blocker) => return Some(blocker.message),
+    };
+    match tokio::time::timeout(ctx.settings.remote_timeout, client.apiserver_version()).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(error)) => Some(format!("management cluster `{cluster}`: {error}")),
+        Err(_) => Some(format!(
+            "management cluster `{cluster}` did not answer within {}s",
+            ctx.settings.remote_timeout.as_secs()
+        )),
+    }
+}
+
+/// A deletion in progress: what it waits for, and why it cannot finish when the facts say so.
+pub async fn deletion(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+    karmada: Option<&multicloud_api::karmada::Karmada>,
+    waiting: String,
+) -> crate::status::DeletionObservation {
+    let being_torn_down = karmada.is_some_and(|k| {
+        k.metadata.deletion_timestamp.is_some()
+            && multicloud_api::observed::operator::holds_finalizer(k)
+    });
+    let stuck = if being_torn_down {
+        let facts = crate::status::Teardown {
+            instance: instance.name(),
+            management_cluster: &instance.spec.management_cluster,
+            karmada,
+            operator: operator(ctx).await,
+            management_unreachable: management_unreachable(ctx, instance).await,
+            now: k8s_openapi::jiff::Timestamp::now(),
+        };
+        multicloud_api::observed::deletion::stuck(&facts)
+    } else {
+        None
+    };
+    crate::status::DeletionObservation { waiting, stuck }
 }

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use multicloud_api::clusters::{ClusterCatalog, ClusterDirectory};
-use multicloud_api::rules::{Operation, Request, Violation, admit};
+use multicloud_api::clusters::{ClusterCatalog, ClusterDirectory, WithHostPathRoot};
+use multicloud_api::rules::{Operation, Request, Violation, admit, check_host_path_form};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -41,9 +41,23 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
 
+    /// The webhook's --host-path-root: every etcd hostPath must lie strictly under it (default:
+    /// the clusters file's `hostPathRoot`, else /var/lib/multicloud).
+    #[arg(long, value_name = "DIR", value_parser = host_path_root)]
+    pub host_path_root: Option<String>,
+
     /// Output format.
     #[arg(short, long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub output: OutputFormat,
+}
+
+/// A `--host-path-root` as the webhook accepts it: absolute, in normal form, not `/`.
+fn host_path_root(root: &str) -> Result<String, String> {
+    check_host_path_form(root)?;
+    if root == "/" {
+        return Err("must not be `/`, which would admit any directory of the node".to_owned());
+    }
+    Ok(root.to_owned())
 }
 
 /// The verdict on one instance.
@@ -65,8 +79,29 @@ pub struct Verdict {
     /// The object as it would be stored, when admitted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Value>,
+    /// The object as written.
     #[serde(skip)]
     original: Option<Value>,
+    /// The object with the CRD schema's defaults, before the webhook.
+    #[serde(skip)]
+    defaulted: Option<Value>,
+}
+
+impl Verdict {
+    /// An instance the API server itself refuses, before any webhook.
+    fn refused(source: String, name: String, violations: Vec<Violation>) -> Self {
+        Verdict {
+            source,
+            name,
+            allowed: false,
+            violations,
+            warnings: Vec::new(),
+            patch: Value::Array(Vec::new()),
+            object: None,
+            original: None,
+            defaulted: None,
+        }
+    }
 }
 
 /// Everything `check` found.
@@ -89,7 +124,12 @@ impl CheckArgs {
             None => None,
         };
         let documents = input::load(&self.files, self.clusters.as_deref())?;
-        let report = check(documents, catalog.as_ref(), self.clusters.as_deref())?;
+        let report = check(
+            documents,
+            catalog.as_ref(),
+            self.clusters.as_deref(),
+            self.host_path_root.as_deref(),
+        )?;
         let denied = report.results.iter().any(|v| !v.allowed);
         let text = match self.output {
             OutputFormat::Json => to_json(&report)?,
@@ -116,31 +156,47 @@ pub fn parse_catalog(file: &str, text: &str) -> Result<ClusterCatalog, CmdError>
     })
 }
 
-/// Admits every instance of `documents` against `catalog` (or the assumption without one).
+/// Admits every instance of `documents` against `catalog` (or the assumption without one),
+/// with `host_path_root` in place of the catalog's when given.
 pub fn check(
     documents: Vec<Document>,
     catalog: Option<&ClusterCatalog>,
     clusters_file: Option<&Path>,
+    host_path_root: Option<&str>,
 ) -> Result<Report, CmdError> {
     let mut results = Vec::new();
     let mut skipped = Vec::new();
     for document in documents {
-        let (source, instance) = match document {
-            Document::Instance(source, instance) => (source, instance),
+        let (source, written) = match document {
+            Document::Instance(source, written) => (source, written),
+            Document::Refused(source, name, violations) => {
+                results.push(Verdict::refused(source.to_string(), name, violations));
+                continue;
+            }
             Document::Other(source, kind) => {
                 skipped.push(format!("{source} {kind}"));
                 continue;
             }
         };
+        let instance = &written.instance;
         let request = Request {
             operation: Operation::Create,
-            object: Some(&instance),
+            uid: multicloud_api::rules::OFFLINE_UID,
+            object: Some(instance),
             old_object: None,
         };
-        let assumed = AssumeReady(&instance);
-        let directory: &dyn ClusterDirectory = match catalog {
+        let assumed = AssumeReady(instance);
+        let known: &dyn ClusterDirectory = match catalog {
             Some(catalog) => catalog,
             None => &assumed,
+        };
+        let rooted;
+        let directory = match host_path_root {
+            Some(root) => {
+                rooted = WithHostPathRoot { inner: known, root };
+                &rooted as &dyn ClusterDirectory
+            }
+            None => known,
         };
         let admission = admit(&request, directory)
             .map_err(|e| CmdError::with_source(format!("{source}: the check itself failed"), e))?;
@@ -160,7 +216,8 @@ pub fn check(
             warnings: decision.warnings,
             patch,
             object,
-            original: Some(object_value(&*instance)?),
+            original: Some(written.as_written.clone()),
+            defaulted: Some(written.defaulted.clone()),
         });
     }
     if results.is_empty() {

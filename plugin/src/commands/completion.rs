@@ -7,6 +7,28 @@ use crate::cli::Cli;
 use crate::error::CmdError;
 use crate::output::Output;
 
+/// The executable the scripts complete.
+pub const BINARY: &str = "kubectl-multicloud";
+
+/// The name bash's script is generated for: the binary's name without its dash.
+const BASH_NAME: &str = "kubectl_multicloud";
+
+/// Points the `complete -F` lines of a bash script generated for [`BASH_NAME`] at [`BINARY`].
+fn register_for_binary(script: &str) -> String {
+    script
+        .lines()
+        .map(|line| match line.trim_start().starts_with("complete -F ") {
+            true => match line.strip_suffix(BASH_NAME) {
+                Some(head) => format!("{head}{BINARY}"),
+                None => line.to_owned(),
+            },
+            false => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// Flags of `completion`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -23,12 +45,18 @@ impl CompletionArgs {
     /// Generates the script.
     pub fn run(&self) -> Result<Output, CmdError> {
         let mut script = Vec::new();
-        clap_complete::generate(
-            self.shell,
-            &mut Cli::command(),
-            "kubectl-multicloud",
-            &mut script,
-        );
+        let mut command = Cli::command();
+        if self.shell == Shell::Bash {
+            // clap_complete's bash generator writes the states of subcommands with the binary's
+            // `-` as `__` and their case labels with `-` as `__subcmd__`, so for a name with a
+            // dash every completion past the first word is lost. Generating for a name without
+            // a dash keeps the two equal; only the final `complete` lines name the executable.
+            clap_complete::generate(self.shell, &mut command, BASH_NAME, &mut script);
+            let script = String::from_utf8(script)
+                .map_err(|e| CmdError::with_source("the completion script is not UTF-8", e))?;
+            return Ok(Output::text(register_for_binary(&script)));
+        }
+        clap_complete::generate(self.shell, &mut command, BINARY, &mut script);
         String::from_utf8(script)
             .map(Output::text)
             .map_err(|e| CmdError::with_source("the completion script is not UTF-8", e))

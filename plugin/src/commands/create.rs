@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use kube::api::PostParams;
+use multicloud_api::instance::CrdTarball;
 use multicloud_api::keys::{FIELD_MANAGER, LOCAL_CLUSTER};
 use multicloud_api::rules::{Operation, Request, admit};
 use multicloud_api::{
@@ -66,9 +67,24 @@ pub struct CreateArgs {
     #[arg(long, value_name = "N")]
     pub etcd_replicas: Option<i32>,
 
-    /// karmada image tag, e.g. v1.13.0.
+    /// karmada release every component runs, e.g. v1.18.2 (the default).
     #[arg(long, value_name = "VERSION")]
     pub karmada_version: Option<String>,
+
+    /// Pull every image from this registry (host[:port][/path]) instead of docker.io and
+    /// registry.k8s.io.
+    #[arg(long, value_name = "REGISTRY")]
+    pub image_registry: Option<String>,
+
+    /// Download the Karmada CRDs (a release's crds.tar.gz) from this http(s) URL instead of
+    /// GitHub.
+    #[arg(long, value_name = "URL")]
+    pub crd_tarball_url: Option<String>,
+
+    /// An extra name (DNS name or IP) of the Karmada API server certificate, e.g. the address
+    /// `kubeconfig --server` will use (repeatable; fixed at creation).
+    #[arg(long = "cert-san", value_name = "NAME")]
+    pub cert_sans: Vec<String>,
 
     /// A human-friendly alias shown by list and describe.
     #[arg(long, value_name = "TEXT")]
@@ -133,6 +149,9 @@ impl CreateArgs {
                     .karmada_version
                     .clone()
                     .unwrap_or(defaults.karmada.version),
+                image_registry: self.image_registry.clone(),
+                crd_tarball: self.crd_tarball_url.clone().map(|url| CrdTarball { url }),
+                cert_sans: self.cert_sans.clone(),
             },
             etcd: EtcdSpec {
                 replicas: self.etcd_replicas.unwrap_or(defaults.etcd.replicas),
@@ -222,6 +241,7 @@ impl CreateArgs {
     ) -> Result<MulticloudInstance, CmdError> {
         let request = Request {
             operation: Operation::Create,
+            uid: multicloud_api::rules::OFFLINE_UID,
             object: Some(instance),
             old_object: None,
         };

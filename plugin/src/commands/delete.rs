@@ -18,6 +18,8 @@ use crate::instances;
 use crate::output::{Output, Status};
 use crate::wait;
 
+mod abandon;
+
 /// Flags of `delete`.
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
@@ -37,6 +39,12 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub delete_karmada: bool,
 
+    /// Give up the Karmada control plane: karmada-operator skips its teardown (label
+    /// operator.karmada.io/disable-cascading-deletion), so a deletion that cannot finish (no
+    /// operator, unreachable management cluster) can; waits, then lists what was left behind.
+    #[arg(long)]
+    pub abandon_control_plane: bool,
+
     /// Succeed for instances that do not exist.
     #[arg(long)]
     pub ignore_not_found: bool,
@@ -45,8 +53,8 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// How long --wait waits for each instance.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = multicloud_api::duration::parse, requires = "wait")]
+    /// How long --wait (or --abandon-control-plane) waits for each instance.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = multicloud_api::duration::parse)]
     pub timeout: Duration,
 
     #[command(flatten)]
@@ -91,7 +99,10 @@ impl DeleteArgs {
         };
         refuse_with_members(&instance)?;
         if ctx.interactive && !self.yes {
-            confirm(ctx, &instance, self.policy())?;
+            confirm(ctx, &instance, self.policy(), self.abandon_control_plane)?;
+        }
+        if self.abandon_control_plane {
+            abandon::disable_teardown(client, name).await?;
         }
         if let Some(policy) = self.policy()
             && policy != instance.spec.deletion_policy
@@ -107,9 +118,25 @@ impl DeleteArgs {
                 })?;
         }
         let params = DeleteParams::default();
-        api.delete(name, &params)
-            .await
-            .map_err(|e| CmdError::kube(format!("failed to delete instance `{name}`"), e))?;
+        if instance.metadata.deletion_timestamp.is_none() {
+            api.delete(name, &params)
+                .await
+                .map_err(|e| CmdError::kube(format!("failed to delete instance `{name}`"), e))?;
+        }
+        if self.abandon_control_plane {
+            ctx.flush_warnings();
+            eprintln!(
+                "deleting {name} without tearing its control plane down; waiting up to {}",
+                human_duration(self.timeout)
+            );
+            abandon::release(client, name, self.timeout).await?;
+            wait::until_deleted(ctx, client, name, self.timeout).await?;
+            let left = abandon::left_behind(ctx, client, &instance).await;
+            return Ok(Some(format!(
+                "{} deleted; its Karmada control plane was abandoned.\n{left}",
+                instances::resource_name(name)
+            )));
+        }
         if self.wait {
             ctx.flush_warnings();
             eprintln!(
@@ -137,6 +164,7 @@ impl DeleteArgs {
 pub fn refuse_with_members(instance: &MulticloudInstance) -> Result<(), CmdError> {
     let request = Request {
         operation: Operation::Delete,
+        uid: multicloud_api::rules::OFFLINE_UID,
         object: None,
         old_object: Some(instance),
     };
@@ -164,9 +192,14 @@ fn confirm(
     ctx: &Context,
     instance: &MulticloudInstance,
     policy: Option<DeletionPolicy>,
+    abandon: bool,
 ) -> Result<(), CmdError> {
     let name = instance.name();
     let consequence = match policy.unwrap_or(instance.spec.deletion_policy) {
+        _ if abandon => {
+            "karmada-operator will NOT tear its control plane down: its workloads, Services, \
+             Secrets and etcd data may stay on the management cluster"
+        }
         DeletionPolicy::Delete => "its Karmada control plane and etcd data are deleted with it",
         DeletionPolicy::Retain => "its Karmada control plane is kept (deletionPolicy Retain)",
     };

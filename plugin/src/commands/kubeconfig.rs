@@ -7,8 +7,11 @@ use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Client;
 use kube::api::Api;
+use multicloud_api::certificate::{api_server_names, covers};
+use multicloud_api::http_url::HttpUrl;
 use multicloud_api::keys::{KUBECONFIG_KEY, LOCAL_CLUSTER};
-use multicloud_api::names::KarmadaObjects;
+use multicloud_api::kubeconfig::server_of;
+use multicloud_api::names::{self, KarmadaObjects};
 use multicloud_api::{MulticloudInstance, ObjectRef};
 
 use crate::cli::Connection;
@@ -32,7 +35,8 @@ pub struct KubeconfigArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
 
-    /// Replace the API server address in it, e.g. with one reachable from outside the cluster.
+    /// Replace the API server address in it, e.g. with one reachable from outside the cluster;
+    /// refused unless the API server certificate covers its host (see spec.karmada.certSANs).
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
 
@@ -49,6 +53,7 @@ impl KubeconfigArgs {
         let secret = find_secret(ctx, &client, &instance, &reference).await?;
         let mut text = kubeconfig_text(&secret, &reference)?;
         if let Some(server) = &self.server {
+            check_server_is_covered(&instance, &text, server)?;
             text = with_server(&text, server)?;
         }
         match &self.file {
@@ -132,6 +137,56 @@ fn kubeconfig_text(secret: &Secret, reference: &ObjectRef) -> Result<String, Cmd
         .map_err(|e| CmdError::with_source("the admin kubeconfig is not text", e))
 }
 
+/// Refuses a `--server` whose host the Karmada API server certificate does not cover: the
+/// kubeconfig would fail every request with a certificate error, far from this command.
+fn check_server_is_covered(
+    instance: &MulticloudInstance,
+    text: &str,
+    server: &str,
+) -> Result<(), CmdError> {
+    let url = HttpUrl::parse(server).map_err(|e| {
+        CmdError::msg(format!(
+            "--server \"{server}\" {e}, e.g. https://karmada.example.com:5443"
+        ))
+    })?;
+    if url.scheme != "https" {
+        return Err(CmdError::msg(format!(
+            "--server \"{server}\" must be https://: the Karmada API server only serves TLS"
+        )));
+    }
+    let names = certificate_names(instance, text);
+    if covers(&names, &url.host) {
+        return Ok(());
+    }
+    Err(CmdError::msg(format!(
+        "the Karmada API server certificate of instance `{name}` does not cover `{host}`, so \
+         every request through --server {server} would fail TLS verification; it covers: {list}. \
+         karmada-operator issues the certificate once, when the instance is created: to reach \
+         it at `{host}`, create an instance with it in spec.karmada.certSANs (`kubectl \
+         multicloud create NAME --cert-san {host}`), or use an address it covers",
+        name = instance.name(),
+        host = url.host,
+        list = names.join(", "),
+    )))
+}
+
+/// Every name the instance's API server certificate covers. For a remote management cluster
+/// the API server is a NodePort Service and the operator adds the node address it wrote into
+/// the admin kubeconfig (`operator/pkg/tasks/init/upload.go`, `operator/pkg/certs/certs.go`).
+fn certificate_names(instance: &MulticloudInstance, text: &str) -> Vec<String> {
+    let remote = instance.spec.management_cluster != LOCAL_CLUSTER;
+    let node_address = remote
+        .then(|| server_of(text).ok())
+        .flatten()
+        .and_then(|server| HttpUrl::parse(&server).ok())
+        .map(|url| url.host);
+    api_server_names(
+        &names::namespace(instance.name()),
+        &instance.spec.karmada.cert_sans,
+        node_address.as_deref(),
+    )
+}
+
 /// The kubeconfig with every cluster's server set to `server`.
 fn with_server(text: &str, server: &str) -> Result<String, CmdError> {
     let mut value: serde_yaml::Value = serde_yaml::from_str(text)
@@ -146,29 +201,11 @@ fn with_server(text: &str, server: &str) -> Result<String, CmdError> {
     serde_yaml::to_string(&value).map_err(|e| CmdError::with_source("failed to render YAML", e))
 }
 
-/// Writes `text` to `path`, readable and writable by its owner only (it holds credentials).
+/// Writes `text` to `path`, readable and writable by its owner only (it holds credentials),
+/// atomically and never through a symbolic link.
 pub fn write_private(path: &Path, text: &str) -> Result<(), CmdError> {
-    use std::io::Write as _;
-    let context = || format!("failed to write {}", path.display());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut file = options.open(path).map_err(|e| CmdError::io(context(), e))?;
-        // An existing file keeps its mode on open; tighten it.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| CmdError::io(context(), e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| CmdError::io(context(), e))
-    }
-    #[cfg(not(unix))]
-    {
-        let mut file = options.open(path).map_err(|e| CmdError::io(context(), e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| CmdError::io(context(), e))
-    }
+    crate::write_file::write_private(path, text.as_bytes())
+        .map_err(|e| CmdError::msg(e.to_string()))
 }
 
 #[cfg(test)]
@@ -187,6 +224,70 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    const ADMIN: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: https://192.168.1.20:31443\ncontexts:\n- name: k\n  context:\n    cluster: k\n    user: u\ncurrent-context: k\nusers:\n- name: u\n  user:\n    token: t\n";
+
+    fn demo(cluster: &str, sans: &[&str]) -> MulticloudInstance {
+        let mut mci = multicloud_api::testing::instance("demo");
+        mci.spec.management_cluster = cluster.into();
+        mci.spec.karmada.cert_sans = sans.iter().map(|s| (*s).to_owned()).collect();
+        mci
+    }
+
+    #[test]
+    fn a_server_the_certificate_covers_is_accepted() {
+        let local = demo("local", &["karmada.example.com", "10.0.0.5"]);
+        for server in [
+            "https://karmada.example.com:5443",
+            "https://10.0.0.5:5443",
+            "https://demo-karmada-apiserver.k-demo.svc:5443",
+            "https://127.0.0.1:5443",
+        ] {
+            assert!(
+                check_server_is_covered(&local, ADMIN, server).is_ok(),
+                "{server}"
+            );
+        }
+        // A remote instance's certificate covers the node address the operator wrote.
+        let remote = demo("edge-1", &[]);
+        assert!(check_server_is_covered(&remote, ADMIN, "https://192.168.1.20:31443").is_ok());
+        assert!(
+            check_server_is_covered(&demo("local", &[]), ADMIN, "https://192.168.1.20:31443")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_server_the_certificate_does_not_cover_is_refused_with_the_names_and_the_fix() {
+        let error =
+            check_server_is_covered(&demo("local", &[]), ADMIN, "https://karmada.example.com")
+                .expect_err("refused");
+        let message = error.to_string();
+        for part in [
+            "does not cover `karmada.example.com`",
+            "it covers: localhost, kubernetes, kubernetes.default, kubernetes.default.svc, \
+             *.karmada-system.svc.cluster.local, *.karmada-system.svc, *.k-demo.svc.cluster.local, \
+             *.k-demo.svc, 127.0.0.1.",
+            "--cert-san karmada.example.com",
+        ] {
+            assert!(message.contains(part), "missing {part:?} in {message}");
+        }
+    }
+
+    #[test]
+    fn a_server_that_is_not_an_https_url_is_refused() {
+        let mci = demo("local", &["karmada.example.com"]);
+        for server in [
+            "http://karmada.example.com",
+            "karmada.example.com:5443",
+            "https://u:p@karmada.example.com",
+        ] {
+            assert!(
+                check_server_is_covered(&mci, ADMIN, server).is_err(),
+                "{server}"
+            );
         }
     }
 

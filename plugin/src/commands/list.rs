@@ -5,7 +5,7 @@ use k8s_openapi::jiff::Timestamp;
 use multicloud_api::rules::assess_availability;
 use multicloud_api::{MulticloudInstance, Phase, StorageType};
 
-use crate::cli::{Connection, OutputFormat, formats};
+use crate::cli::{Connection, OutputFormat};
 use crate::context::Context;
 use crate::duration::{age, human_age};
 use crate::error::CmdError;
@@ -13,15 +13,11 @@ use crate::instances;
 use crate::output::{Output, list_value, object_value, to_json, to_yaml};
 use crate::style::{Paint, Style};
 use crate::table::{Cell, Table};
+use crate::template::{query_values, scalar};
 
-/// Every output format of `list` and `get`.
-pub const LIST_FORMATS: &[OutputFormat] = &[
-    OutputFormat::Table,
-    OutputFormat::Wide,
-    OutputFormat::Json,
-    OutputFormat::Yaml,
-    OutputFormat::Name,
-];
+mod format;
+
+pub use format::{ListOutput, ListOutputParser};
 
 /// Flags of `list`.
 #[derive(Debug, Args)]
@@ -34,9 +30,9 @@ pub struct ListArgs {
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
 
-    /// Output format.
-    #[arg(short, long, default_value = "table", value_parser = formats(LIST_FORMATS))]
-    pub output: OutputFormat,
+    /// Output format: table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC.
+    #[arg(short, long, default_value = "table", value_parser = ListOutputParser, hide_possible_values = true)]
+    pub output: ListOutput,
 
     /// Leave out the header line of tables.
     #[arg(long)]
@@ -54,7 +50,11 @@ impl ListArgs {
         if let Some(search) = &self.search {
             items.retain(|i| matches(i, search));
         }
-        if items.is_empty() && matches!(self.output, OutputFormat::Table | OutputFormat::Wide) {
+        let table = matches!(
+            self.output,
+            ListOutput::Format(OutputFormat::Table | OutputFormat::Wide)
+        );
+        if items.is_empty() && table {
             let what = match (&self.search, &self.selector) {
                 (None, None) => String::new(),
                 _ => " matching".to_owned(),
@@ -65,7 +65,7 @@ impl ListArgs {
         }
         render(
             &items,
-            self.output,
+            &self.output,
             !self.no_headers,
             ctx.stdout,
             Timestamp::now(),
@@ -87,14 +87,27 @@ pub fn matches(instance: &MulticloudInstance, search: &str) -> bool {
     .any(|text| text.to_lowercase().contains(&search))
 }
 
-/// Instances in `format`; `now` dates the AGE column.
+/// Instances as `-o` asks; `now` dates the AGE column. Templates see a `List` of the
+/// instances, as kubectl's do.
 pub fn render(
     items: &[MulticloudInstance],
-    format: OutputFormat,
+    output: &ListOutput,
     headers: bool,
     style: Style,
     now: Timestamp,
 ) -> Result<String, CmdError> {
+    let format = match output {
+        ListOutput::Format(format) => *format,
+        ListOutput::JsonPath(template) => {
+            let values = items.iter().map(object_value).collect::<Result<_, _>>()?;
+            let mut text = template.render(&list_value(values))?;
+            text.push('\n');
+            return Ok(text);
+        }
+        ListOutput::CustomColumns(columns) => {
+            return custom_columns(items, columns, headers, style);
+        }
+    };
     match format {
         OutputFormat::Json | OutputFormat::Yaml => {
             let values = items
@@ -204,6 +217,27 @@ fn table(items: &[MulticloudInstance], wide: bool, now: Timestamp) -> Table {
         table.row(row);
     }
     table
+}
+
+/// `-o custom-columns`: one row per instance, each cell an expression's values.
+fn custom_columns(
+    items: &[MulticloudInstance],
+    columns: &[(String, String)],
+    headers: bool,
+    style: Style,
+) -> Result<String, CmdError> {
+    let mut table = Table::new(columns.iter().map(|(header, _)| header.clone()));
+    for instance in items {
+        let value = object_value(instance)?;
+        let mut row = Vec::new();
+        for (_, expression) in columns {
+            let found = query_values(&value, expression)?;
+            let text: Vec<String> = found.iter().map(|v| scalar(v)).collect();
+            row.push(text.join(","));
+        }
+        table.row(row);
+    }
+    Ok(table.render(style, headers))
 }
 
 /// Short storage type names for the table.

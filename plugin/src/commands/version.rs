@@ -53,6 +53,10 @@ pub struct Server {
     pub crd_installed: Option<bool>,
     /// Image of each multicloud Deployment, by name; absent ones are left out.
     pub components: Vec<(String, String)>,
+    /// Whether the API server answered; as with `kubectl version`, an unanswered server makes
+    /// the exit status 1 (the client version is still printed).
+    #[serde(skip)]
+    pub reachable: bool,
 }
 
 impl VersionArgs {
@@ -86,7 +90,8 @@ impl VersionArgs {
                 text
             }
         };
-        Ok(Output::text(text))
+        let reachable = versions.server.as_ref().is_none_or(|s| s.reachable);
+        Ok(Output::text(text).with_status(reachable))
     }
 }
 
@@ -122,6 +127,7 @@ async fn server(ctx: &Context) -> Server {
         kubernetes,
         crd_installed,
         components,
+        reachable: true,
     }
 }
 
@@ -130,5 +136,6 @@ fn unreachable(why: String) -> Server {
         kubernetes: format!("unknown ({why})"),
         crd_installed: None,
         components: Vec::new(),
+        reachable: false,
     }
 }

@@ -4,7 +4,10 @@ fn names(documents: &[Document]) -> Vec<String> {
     documents
         .iter()
         .map(|d| match d {
-            Document::Instance(source, instance) => format!("{source} {}", instance.name()),
+            Document::Instance(source, written) => {
+                format!("{source} {}", written.instance.name())
+            }
+            Document::Refused(source, name, _) => format!("{source} {name} (refused)"),
             Document::Other(source, kind) => format!("{source} ({kind})"),
         })
         .collect()
@@ -124,8 +127,8 @@ fn directories_are_read_in_name_order_skipping_other_files() {
     let found: Vec<&str> = documents
         .iter()
         .filter_map(|d| match d {
-            Document::Instance(_, i) => Some(i.name()),
-            Document::Other(..) => None,
+            Document::Instance(_, written) => Some(written.instance.name()),
+            Document::Refused(..) | Document::Other(..) => None,
         })
         .collect();
     assert_eq!(found, ["a", "b"]);

@@ -11,7 +11,7 @@ fn done(states: &[StepState]) -> Vec<bool> {
 fn running_instance_has_every_step_done() {
     let (states, outcome) = assess(&healthy("demo"));
     assert_eq!(outcome, Outcome::Running);
-    assert_eq!(done(&states), [true; 6]);
+    assert_eq!(done(&states), [true; 9]);
     assert_eq!(states.iter().map(|s| s.step).collect::<Vec<_>>(), Step::ALL);
 }
 
@@ -34,9 +34,12 @@ fn pending_pvc_stops_at_pvcs_bound_with_its_event() {
     observed.management = Ok(management);
     let (states, outcome) = assess(&observed);
     assert_eq!(outcome, Outcome::InProgress);
-    assert_eq!(done(&states), [true, true, false, false, false, false]);
     assert_eq!(
-        states[2].detail.as_deref(),
+        done(&states),
+        [true, true, false, false, false, false, false, false, false]
+    );
+    assert_eq!(
+        states[3].detail.as_deref(),
         Some(
             "0/1 Bound; PVC etcd-data-demo-karmada-etcd-0 is Pending: ProvisioningFailed: no such class"
         )
@@ -53,7 +56,10 @@ fn a_later_step_done_proves_the_earlier_ones() {
         management.apiserver = Ok(Some(workload(0, 1)));
     }
     let (states, _) = assess(&observed);
-    assert_eq!(done(&states), [true, true, true, true, false, false]);
+    assert_eq!(
+        done(&states),
+        [true, true, true, true, true, false, false, false, false]
+    );
 }
 
 #[test]
@@ -87,13 +93,19 @@ fn node_local_storage_needs_no_pvc() {
     }
     let (states, _) = assess(&observed);
     assert_eq!(
-        states[2].detail.as_deref(),
+        states[3].detail.as_deref(),
         Some("HostPath storage, no PVC")
     );
-    assert_eq!(done(&states), [true, true, true, false, false, false]);
+    assert_eq!(
+        done(&states),
+        [true, true, true, true, false, false, false, false, false]
+    );
     observed.karmada = Ok(None);
     let (states, _) = assess(&observed);
-    assert_eq!(done(&states), [true, false, false, false, false, false]);
+    assert_eq!(
+        done(&states),
+        [true, false, false, false, false, false, false, false, false]
+    );
 }
 
 #[test]
@@ -109,7 +121,37 @@ fn missing_operator_crd_is_named_at_the_karmada_step() {
         Some("karmada-operator's CRD is not installed")
     );
     assert_eq!(
-        states[3].detail.as_deref(),
+        states[4].detail.as_deref(),
         Some("management cluster unreachable: unreachable")
+    );
+}
+
+#[test]
+fn a_failed_crd_download_is_shown_at_its_own_step_and_does_not_end_the_wait() {
+    let mut observed = healthy("demo");
+    observed.instance = phase(instance("demo", 10), Phase::Provisioning, "Retrying", "");
+    if let Ok(Some(karmada)) = observed.karmada.as_mut() {
+        karmada.status = Some(multicloud_api::testing::karmada_status(
+            "False",
+            "Failed",
+            "failed to download CRD tar, err: i/o timeout",
+        ));
+    }
+    if let Ok(management) = observed.management.as_mut() {
+        management.claims = Ok(Vec::new());
+        management.etcd = Ok(None);
+        management.apiserver = Ok(None);
+    }
+    let (states, outcome) = assess(&observed);
+    assert_eq!(outcome, Outcome::InProgress, "karmada-operator retries");
+    assert_eq!(states[2].step, Step::Crds);
+    assert!(!states[2].done);
+    assert!(
+        states[2]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("could not fetch the Karmada CRDs")),
+        "{:?}",
+        states[2]
     );
 }

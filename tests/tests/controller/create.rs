@@ -55,9 +55,20 @@ async fn creates_namespace_and_karmada_cr_with_the_requested_storage() {
     );
 
     let pinned = karmada_of(&client, "pinned").await;
+    // Stored without the mutating webhook: the default directory, fresh per instance (its uid).
+    let uid = Api::<multicloud_api::MulticloudInstance>::all(client.clone())
+        .get("pinned")
+        .await
+        .expect("pinned is stored")
+        .metadata
+        .uid
+        .unwrap_or_default();
     assert_eq!(
         pinned["spec"]["components"]["etcd"]["local"]["volumeData"]["hostPath"]["path"],
-        json!("/var/lib/multicloud/k-pinned/etcd")
+        json!(format!(
+            "/var/lib/multicloud/k-pinned-{}/etcd",
+            &uid.replace('-', "")[..8]
+        ))
     );
     let scratch = karmada_of(&client, "scratch").await;
     assert_eq!(
@@ -148,16 +159,31 @@ async fn remote_management_cluster_gets_its_kubeconfig_copied_and_its_claims_rea
         .get(HOST_CLUSTER_SECRET)
         .await
         .expect("the kubeconfig is copied into the instance namespace");
+    // Re-serialised from the checked kubeconfig, never the Secret's bytes.
     let data = copy.data.unwrap_or_default();
+    let checked = multicloud_api::kubeconfig::check(&remote.kubeconfig_yaml()).expect("admitted");
     assert_eq!(
         data.get(KUBECONFIG_KEY),
-        Some(&ByteString(remote.kubeconfig_yaml().into_bytes()))
+        Some(&ByteString(checked.to_yaml().into_bytes()))
     );
 
-    // karmada-operator makes the etcd PVC on the management cluster; with no StorageClass there
-    // it stays Pending, and the status must say so from the remote cluster's events.
+    // The controller made the namespace on the management cluster (karmada-operator keeps an
+    // existing one: operator/pkg/util/apiclient/idempotency.go `CreateNamespace`) and
+    // karmada-operator makes the etcd PVC there; with no StorageClass it stays Pending, and the
+    // status must say so from the remote cluster's events.
     let remote_client = remote.client();
-    create_namespace(&remote_client, "k-far").await;
+    let made = Api::<Namespace>::all(remote_client.clone())
+        .get("k-far")
+        .await
+        .expect("the namespace is made on the management cluster");
+    assert_eq!(
+        made.metadata
+            .labels
+            .unwrap_or_default()
+            .get(INSTANCE_LABEL)
+            .map(String::as_str),
+        Some("far")
+    );
     let pvc_name = KarmadaObjects::for_instance("far").etcd_pvc(0);
     let pvc: PersistentVolumeClaim = from_json(json!({
         "metadata": {"name": pvc_name},

@@ -60,11 +60,9 @@ fn impersonating(kubeconfig: &str, user: &str) -> String {
 /// Proves the impersonation works: the ServiceAccount may not list Secrets cluster-wide.
 async fn assert_forbidden_to_list_all_secrets(kubeconfig: &std::path::Path) {
     let text = std::fs::read_to_string(kubeconfig).expect("kubeconfig is readable");
-    let parsed = kube::config::Kubeconfig::from_yaml(&text).expect("kubeconfig parses");
-    let config = kube::Config::from_custom_kubeconfig(parsed, &Default::default())
+    let client = multicloud_runtime::kubeconfig::client_from_text(&text, &Default::default())
         .await
-        .expect("kubeconfig loads");
-    let client = kube::Client::try_from(config).expect("client builds");
+        .expect("the kubeconfig makes a client");
     match Api::<Secret>::all(client).list(&Default::default()).await {
         Err(kube::Error::Api(status)) if status.code == 403 => {}
         other => panic!("the ServiceAccount should not list all Secrets: {other:?}"),

@@ -59,7 +59,7 @@ async fn hostpath_instance_is_created_with_the_api_servers_warning() {
     );
     assert_contains(
         &run.stderr,
-        &["Warning: instance is not highly available (hostPath: etcd data is bound to one node)"],
+        &["Warning: instance is not highly available (hostPath: etcd data is bound to one node;"],
     );
 }
 
@@ -133,7 +133,7 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
     assert_eq!(
         &row[..8],
         [
-            "demo", "k-demo", "local", "PVC", "false", "Running", "0", "v1.13.0"
+            "demo", "k-demo", "local", "PVC", "false", "Running", "0", "v1.18.2"
         ],
         "{list}"
     );
@@ -170,7 +170,7 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
             "Display Name:         Demo",
             "Phase:              Running",
             "Kubeconfig Secret:  k-demo/demo-karmada-admin-config",
-            "Ready=True Completed: karmada is ready",
+            "Ready=True Completed: karmada init job is completed",
             "etcd PVCs:          etcd-data-demo-karmada-etcd-0 Bound",
             "etcd:               demo-karmada-etcd: 1/1 ready, up",
             "karmada apiserver:  demo-karmada-apiserver: 1/1 ready, up",
@@ -197,5 +197,53 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&file).expect("stat").permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "only its owner may read credentials");
+
+        // A link planted where the file is to go is refused, and what it points at is untouched.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious\n").expect("write the link's target");
+        let link = dir.path().join("link.kubeconfig");
+        std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+        let refused = env
+            .plugin
+            .run(&["kubeconfig", "demo", "-f", &link.display().to_string()])
+            .await;
+        assert_contains(&refused.expect_code(1).stderr, &["is a symbolic link"]);
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("read the link's target"),
+            "precious\n"
+        );
     }
+
+    // --server: an address the API server certificate covers is written; any other is refused
+    // with the names it covers (nothing connects to either address).
+    let covered = env.plane.server_url();
+    let moved = env
+        .plugin
+        .run(&["kubeconfig", "demo", "--server", &covered])
+        .await;
+    assert_eq!(
+        multicloud_api::kubeconfig::server_of(&moved.expect_success().stdout).as_deref(),
+        Ok(covered.as_str())
+    );
+    let refused = env
+        .plugin
+        .run(&[
+            "kubeconfig",
+            "demo",
+            "--server",
+            "https://karmada.example.com:5443",
+        ])
+        .await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert_contains(
+        &refused.stderr,
+        &[
+            "does not cover `karmada.example.com`",
+            "it covers: localhost, kubernetes, kubernetes.default, kubernetes.default.svc, \
+             *.karmada-system.svc.cluster.local, *.karmada-system.svc, *.k-demo.svc.cluster.local, \
+             *.k-demo.svc, 127.0.0.1.",
+            "--cert-san karmada.example.com",
+        ],
+    );
+    assert!(refused.stdout.is_empty(), "no kubeconfig is printed");
 }

@@ -42,8 +42,10 @@ async fn diagnose_names_the_pending_pvc_and_its_event_then_reports_healthy() {
     json.expect_code(1);
     let diagnosis: Value = serde_json::from_str(&json.stdout).expect("diagnose -o json is JSON");
     assert_eq!(diagnosis["healthy"], false);
-    assert_eq!(diagnosis["steps"][2]["step"], "etcd PVCs bound");
-    assert_eq!(diagnosis["steps"][2]["verdict"], "failed");
+    // karmada-operator's first step, the CRDs, comes before etcd (operator/pkg/init.go).
+    assert_eq!(diagnosis["steps"][1]["step"], "Karmada CRDs downloaded");
+    assert_eq!(diagnosis["steps"][3]["step"], "etcd PVCs bound");
+    assert_eq!(diagnosis["steps"][3]["verdict"], "failed");
 
     volume(&env.client, "demo-etcd-0", "standard").await;
     let healthy = eventually_within(

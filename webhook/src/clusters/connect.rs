@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use multicloud_runtime::kubeconfig::ClientOptions;
 
 /// Bound on opening a connection to a management cluster, so an address that silently drops
 /// packets is reported unreachable instead of hanging a watch for minutes.
@@ -29,24 +30,22 @@ pub async fn local_client(kubeconfig: Option<&Path>) -> anyhow::Result<Client> {
     Client::try_from(config).context("building the Kubernetes client")
 }
 
-/// A client of a registered management cluster, from the kubeconfig text of its Secret.
-///
-/// The kubeconfig passes the same structural check as the Secret admission rule first (which
-/// also refuses credential plugins: they would run programs named by whoever can write Secrets
-/// in `multicloud-system`). Errors never quote the kubeconfig, which holds credentials.
+/// A client of a registered management cluster, from the kubeconfig text of its Secret: the
+/// same check as the Secret admission rule (`multicloud_runtime::kubeconfig`), so a kubeconfig
+/// written while the webhook was not answering admissions is refused here too. Errors never
+/// quote the kubeconfig, which holds credentials.
 pub async fn remote_client(kubeconfig: &str) -> Result<Client, String> {
-    multicloud_api::kubeconfig::server_of(kubeconfig).map_err(|e| format!("kubeconfig {e}"))?;
-    let file = Kubeconfig::from_yaml(kubeconfig)
-        .map_err(|_| "kubeconfig is not usable: a section is malformed".to_owned())?;
-    let mut config = config_from(file)
+    let options = ClientOptions {
+        connect_timeout: Some(CONNECT_TIMEOUT),
+        ..ClientOptions::default()
+    };
+    multicloud_runtime::kubeconfig::client_from_text(kubeconfig, &options)
         .await
-        .map_err(|e| format!("kubeconfig is not usable: {e}"))?;
-    config.connect_timeout = Some(CONNECT_TIMEOUT);
-    Client::try_from(config).map_err(|e| format!("cannot build a client from the kubeconfig: {e}"))
+        .map_err(|e| e.to_string())
 }
 
-/// The kubeconfig's current context or, lacking one, its only context (the same choice as
-/// `multicloud_api::kubeconfig::server_of`, so what the Secret rule accepts is what is used).
+/// The kubeconfig's current context or, lacking one, its only context: the choice of
+/// `multicloud_api::kubeconfig::check`, for the webhook's own kubeconfig.
 async fn config_from(file: Kubeconfig) -> Result<Config, kube::config::KubeconfigError> {
     let context = match (&file.current_context, file.contexts.as_slice()) {
         (None, [only]) => Some(only.name.clone()),

@@ -12,7 +12,7 @@ fn mutating_a_new_instance_fills_in_the_derived_fields() {
         instance("demo", json!({"etcd": {"replicas": 3}})),
         Value::Null,
     )
-    .mutate();
+    .mutate(&ClusterCatalog::default());
     assert!(reply.allowed);
     assert_eq!(reply.uid, UID);
     let ops = patch_of(&reply);
@@ -36,7 +36,7 @@ fn mutating_an_admitted_instance_sends_no_patch() {
     let mut object = admitted("demo", json!({"etcd": {"replicas": 3}}));
     object["metadata"]["labels"] = json!({"multicloud.dev/virtual-cluster": "k-demo"});
     object["metadata"]["annotations"] = json!({"multicloud.dev/high-availability": "true"});
-    let reply = review("UPDATE", object.clone(), object).mutate();
+    let reply = review("UPDATE", object.clone(), object).mutate(&ClusterCatalog::default());
     assert!(reply.allowed);
     assert!(reply.patch.is_none());
     assert!(wire(reply)["response"].get("patchType").is_none());
@@ -46,7 +46,7 @@ fn mutating_an_admitted_instance_sends_no_patch() {
 fn mutating_a_generated_name_is_denied() {
     let mut object = instance("", json!({}));
     object["metadata"] = json!({"generateName": "gen-"});
-    let reply = review("CREATE", object, Value::Null).mutate();
+    let reply = review("CREATE", object, Value::Null).mutate(&ClusterCatalog::default());
     assert!(!reply.allowed);
     assert!(
         reply.message().contains("generateName"),
@@ -58,7 +58,8 @@ fn mutating_a_generated_name_is_denied() {
 
 #[test]
 fn mutating_a_delete_admits_without_a_patch() {
-    let reply = review("DELETE", Value::Null, admitted("demo", json!({}))).mutate();
+    let reply = review("DELETE", Value::Null, admitted("demo", json!({})))
+        .mutate(&ClusterCatalog::default());
     assert!(reply.allowed && reply.patch.is_none());
 }
 
@@ -91,13 +92,30 @@ fn an_instance_with_a_default_class_is_admitted() {
 
 #[test]
 fn a_host_path_instance_is_admitted_with_a_warning() {
-    let spec = json!({"etcd": {"storage": {"type": "HostPath", "hostPath": "/data/etcd"}}});
+    let spec = json!({"etcd": {"storage": {"type": "HostPath", "hostPath": "/var/lib/multicloud/k-demo/etcd"}}});
     let reply = review("CREATE", admitted("demo", spec), Value::Null)
         .validate(&ClusterCatalog::local(ClusterState::ready(vec![])));
     assert!(reply.allowed, "{}", reply.message());
     let warnings = reply.warnings.clone();
     assert!(warnings[0].contains("not highly available"), "{warnings:?}");
     assert_eq!(wire(reply)["response"]["warnings"][0], json!(warnings[0]));
+}
+
+#[test]
+fn the_default_host_path_carries_the_request_uid() {
+    let spec = json!({"etcd": {"storage": {"type": "HostPath"}}});
+    let reply =
+        review("CREATE", instance("demo", spec), Value::Null).mutate(&ClusterCatalog::default());
+    let ops = patch_of(&reply);
+    let path = ops
+        .iter()
+        .find(|op| op["path"] == "/spec/etcd/storage/hostPath")
+        .map(|op| op["value"].clone());
+    // UID starts 0d5e7a4c.
+    assert_eq!(
+        path,
+        Some(json!("/var/lib/multicloud/k-demo-0d5e7a4c/etcd"))
+    );
 }
 
 #[test]
@@ -114,11 +132,22 @@ fn a_foreign_virtual_cluster_name_is_denied() {
 }
 
 #[test]
-fn updates_may_change_replicas_but_not_storage() {
+fn updates_may_change_the_version_but_not_replicas_or_storage() {
     let old = admitted("demo", json!({"etcd": {"replicas": 1}}));
+    let newer = admitted(
+        "demo",
+        json!({"etcd": {"replicas": 1}, "karmada": {"version": "v1.14.0"}}),
+    );
+    let reply = review("UPDATE", newer, old.clone()).validate(&with_default_class());
+    assert!(reply.allowed, "{}", reply.message());
     let more = admitted("demo", json!({"etcd": {"replicas": 3}}));
     let reply = review("UPDATE", more, old.clone()).validate(&with_default_class());
-    assert!(reply.allowed, "{}", reply.message());
+    assert!(!reply.allowed);
+    assert!(
+        reply.message().contains("spec.etcd.replicas: is immutable"),
+        "{}",
+        reply.message()
+    );
 
     let moved = admitted("demo", json!({"etcd": {"storage": {"type": "EmptyDir"}}}));
     let reply = review("UPDATE", moved, old).validate(&with_default_class());
@@ -201,5 +230,9 @@ fn an_instance_that_does_not_decode_is_denied_naming_the_problem() {
         reply.message()
     );
     assert!(reply.message().contains("three"), "{}", reply.message());
-    assert!(!review("CREATE", object, Value::Null).mutate().allowed);
+    assert!(
+        !review("CREATE", object, Value::Null)
+            .mutate(&ClusterCatalog::default())
+            .allowed
+    );
 }

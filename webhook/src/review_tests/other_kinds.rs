@@ -102,7 +102,7 @@ fn subresources_other_kinds_and_connect_are_admitted() {
         Value::Null,
     ))
     .expect("parses");
-    assert!(reply.mutate().allowed);
+    assert!(reply.mutate(&ClusterCatalog::default()).allowed);
 
     let reply = review("CONNECT", Value::Null, Value::Null);
     assert_eq!(reply.operation_label(), "CONNECT");

@@ -14,6 +14,7 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use multicloud_api::clusters::StorageClassInfo;
 use multicloud_webhook::clusters::Directory;
+use multicloud_webhook::instances::InstanceIndex;
 use multicloud_webhook::metrics::Metrics;
 use multicloud_webhook::routes::{self, AppState};
 use multicloud_webhook::tls::{self, CertificateFiles, ReloadingCertResolver};
@@ -85,11 +86,30 @@ pub fn ready_directory(classes: Vec<StorageClassInfo>) -> Arc<Directory> {
     directory
 }
 
-/// The webhook's router over `directory`.
+/// An instance index that has listed no instance with a hostPath.
+pub fn synced_instances() -> Arc<InstanceIndex> {
+    let index = Arc::new(InstanceIndex::new());
+    index.reset(Default::default());
+    index
+}
+
+/// The webhook's router over `directory`, with no instance using a hostPath.
 pub fn app(directory: Arc<Directory>, cluster_wait: Duration, request_timeout: Duration) -> Router {
+    app_with(directory, synced_instances(), cluster_wait, request_timeout)
+}
+
+/// The webhook's router over `directory` and `instances`.
+pub fn app_with(
+    directory: Arc<Directory>,
+    instances: Arc<InstanceIndex>,
+    cluster_wait: Duration,
+    request_timeout: Duration,
+) -> Router {
     routes::router(
         AppState {
             directory,
+            instances,
+            host_path_root: multicloud_api::names::DEFAULT_HOST_PATH_ROOT.into(),
             metrics: Arc::new(Metrics::new()),
             cluster_wait,
             draining: Default::default(),

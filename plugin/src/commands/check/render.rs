@@ -121,26 +121,59 @@ fn render_verdict(out: &mut String, verdict: &Verdict, style: Style) -> Result<(
     let _ = writeln!(
         out,
         "    {}",
-        style.paint(Paint::Dim, "stored as (+ marks what the webhook adds):")
+        style.paint(
+            Paint::Dim,
+            "stored as (* marks the CRD schema's defaults, + what the webhook adds):"
+        )
     );
-    if let (Some(original), Some(object)) = (&verdict.original, &verdict.object) {
-        let old = to_yaml(original)?;
-        let new = to_yaml(object)?;
-        for line in diff(&old, &new) {
-            let _ = match line {
-                Line::Same(text) => writeln!(out, "      {text}"),
-                Line::Added(text) => writeln!(
-                    out,
-                    "    {}",
-                    style.paint(Paint::Good, &format!("+ {text}"))
-                ),
-                Line::Removed(text) => {
-                    writeln!(out, "    {}", style.paint(Paint::Bad, &format!("- {text}")))
-                }
-            };
-        }
+    if let (Some(original), Some(defaulted), Some(object)) =
+        (&verdict.original, &verdict.defaulted, &verdict.object)
+    {
+        stored_as(
+            out,
+            &to_yaml(original)?,
+            &to_yaml(defaulted)?,
+            &to_yaml(object)?,
+            style,
+        );
     }
     Ok(())
+}
+
+/// The stored object, each line marked by who wrote it: the file (unmarked), the API server's
+/// schema defaults (`*`) or the mutating webhook (`+`); lines the webhook removed are `-`.
+fn stored_as(out: &mut String, written: &str, defaulted: &str, stored: &str, style: Style) {
+    // Which lines of the defaulted text the defaults added, by their index in that text.
+    let mut from_defaults = Vec::new();
+    for line in diff(written, defaulted) {
+        match line {
+            Line::Same(_) => from_defaults.push(false),
+            Line::Added(_) => from_defaults.push(true),
+            Line::Removed(_) => {}
+        }
+    }
+    let mut at = 0;
+    for line in diff(defaulted, stored) {
+        let _ = match line {
+            Line::Same(text) => {
+                let defaulted = from_defaults.get(at).copied().unwrap_or(false);
+                at += 1;
+                match defaulted {
+                    true => writeln!(out, "    {}", style.paint(Paint::Dim, &format!("* {text}"))),
+                    false => writeln!(out, "      {text}"),
+                }
+            }
+            Line::Added(text) => writeln!(
+                out,
+                "    {}",
+                style.paint(Paint::Good, &format!("+ {text}"))
+            ),
+            Line::Removed(text) => {
+                at += 1;
+                writeln!(out, "    {}", style.paint(Paint::Bad, &format!("- {text}")))
+            }
+        };
+    }
 }
 
 /// A cluster as one line: its state and StorageClasses.

@@ -17,14 +17,19 @@ fn verdicts(report: &Report) -> Vec<(&str, bool)> {
 }
 
 #[test]
-fn the_examples_admit_demo_and_lab_and_deny_edge() {
+fn the_examples_admit_demo_lab_and_offline_and_deny_edge() {
     let clusters = examples().join("clusters.yaml");
     let catalog = load_catalog(&clusters).expect("the example clusters file parses");
     let documents = input::load(&[examples()], Some(&clusters)).expect("examples load");
-    let report = check(documents, Some(&catalog), Some(&clusters)).expect("checks");
+    let report = check(documents, Some(&catalog), Some(&clusters), None).expect("checks");
     assert_eq!(
         verdicts(&report),
-        [("demo", true), ("edge", false), ("lab", true)]
+        [
+            ("demo", true),
+            ("edge", false),
+            ("lab", true),
+            ("offline", true)
+        ]
     );
     let edge = &report.results[1];
     assert_eq!(
@@ -50,7 +55,7 @@ fn without_a_clusters_file_only_cluster_independent_rules_deny() {
                 spec: {managementCluster: anywhere, etcd: {storage: {storageClassName: fast}}}\n---\n\
                 apiVersion: multicloud.dev/v1alpha1\nkind: MulticloudInstance\nmetadata: {name: b}\n\
                 spec: {etcd: {replicas: 2}}\n";
-    let report = check(parse("x.yaml", text).expect("parses"), None, None).expect("checks");
+    let report = check(parse("x.yaml", text).expect("parses"), None, None, None).expect("checks");
     assert_eq!(verdicts(&report), [("a", true), ("b", false)]);
     assert_eq!(report.results[1].violations[0].field, "spec.etcd.replicas");
 }
@@ -59,15 +64,15 @@ fn without_a_clusters_file_only_cluster_independent_rules_deny() {
 fn other_kinds_are_skipped_and_named() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n\
                 apiVersion: multicloud.dev/v1alpha1\nkind: MulticloudInstance\nmetadata: {name: a}\nspec: {}\n";
-    let report = check(parse("x.yaml", text).expect("parses"), None, None).expect("checks");
+    let report = check(parse("x.yaml", text).expect("parses"), None, None, None).expect("checks");
     assert_eq!(report.skipped, ["x.yaml:1 ConfigMap"]);
 }
 
 #[test]
 fn input_without_instances_is_an_error() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
-    let err =
-        check(parse("x.yaml", text).expect("parses"), None, None).expect_err("nothing to check");
+    let err = check(parse("x.yaml", text).expect("parses"), None, None, None)
+        .expect_err("nothing to check");
     assert_eq!(
         err.to_string(),
         "no MulticloudInstance found in the input (skipped: x.yaml:1 ConfigMap)"
@@ -79,8 +84,13 @@ fn report_for_people_marks_verdicts_and_what_the_webhook_adds() {
     let clusters = examples().join("clusters.yaml");
     let catalog = load_catalog(&clusters).expect("parses");
     let documents = input::load(&[examples()], Some(&clusters)).expect("loads");
-    let report =
-        check(documents, Some(&catalog), Some(Path::new("clusters.yaml"))).expect("checks");
+    let report = check(
+        documents,
+        Some(&catalog),
+        Some(Path::new("clusters.yaml")),
+        None,
+    )
+    .expect("checks");
     let text = render(&report, Some(&catalog), Style::plain()).expect("renders");
     assert!(
         text.starts_with("Management clusters (from clusters.yaml):\n"),
@@ -100,7 +110,7 @@ fn report_for_people_marks_verdicts_and_what_the_webhook_adds() {
         "{text}"
     );
     assert!(
-        text.ends_with("3 instances: 2 admitted (1 with a warning), 1 denied.\n"),
+        text.ends_with("4 instances: 3 admitted (1 with a warning), 1 denied.\n"),
         "{text}"
     );
 }
@@ -108,7 +118,7 @@ fn report_for_people_marks_verdicts_and_what_the_webhook_adds() {
 #[test]
 fn json_report_carries_patch_and_stored_object() {
     let text = "apiVersion: multicloud.dev/v1alpha1\nkind: MulticloudInstance\nmetadata: {name: a}\nspec: {}\n";
-    let report = check(parse("x.yaml", text).expect("parses"), None, None).expect("checks");
+    let report = check(parse("x.yaml", text).expect("parses"), None, None, None).expect("checks");
     let json: Value = serde_json::from_str(&to_json(&report).expect("renders")).expect("json");
     let result = &json["results"][0];
     assert_eq!(result["allowed"], true);

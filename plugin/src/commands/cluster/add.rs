@@ -10,7 +10,7 @@ use multicloud_api::rules::check_cluster_name;
 
 use super::ClusterAddArgs;
 use crate::clusters::storage_classes;
-use crate::context::{Context, read_kubeconfig};
+use crate::context::{Context, check_kubeconfig, read_kubeconfig};
 use crate::error::{CmdError, one_line};
 use crate::flatten::flatten;
 use crate::output::Output;
@@ -28,8 +28,10 @@ impl ClusterAddArgs {
         let kubeconfig = read_kubeconfig(&self.kubeconfig)?;
         let text = flatten(&kubeconfig, self.context.as_deref())?;
         let what = format!("cluster `{name}`");
-        let client = ctx.client_from_kubeconfig(&text, &what).await?;
-        let server = multicloud_api::kubeconfig::server_of(&text).unwrap_or_default();
+        // The webhook's rule for the Secret, applied before anything is stored.
+        let checked = check_kubeconfig(&text, &what)?;
+        let client = ctx.client_from_checked(&checked, &what).await?;
+        let server = checked.target().server.clone();
         let version = client.apiserver_version().await.map_err(|e| {
             CmdError::kube(
                 format!("cannot reach cluster `{name}` at {server}; nothing was registered"),
@@ -39,7 +41,7 @@ impl ClusterAddArgs {
         let classes = storage_classes(&client).await;
 
         let global = ctx.client().await?;
-        store(&global, name, &text, self.overwrite).await?;
+        store(&global, name, &checked.to_yaml(), self.overwrite).await?;
         let mut out = format!(
             "management cluster {name} added: {server} (Kubernetes {})\n",
             version.git_version

@@ -8,7 +8,7 @@ fn create(args: &[&str]) -> CreateArgs {
     let cli =
         Cli::try_parse_from(["kubectl-multicloud", "create"].iter().chain(args)).expect("parses");
     match cli.command {
-        Command::Create(create) => create,
+        Command::Create(create) => *create,
         other => panic!("expected create, got {other:?}"),
     }
 }
@@ -43,7 +43,15 @@ fn flags_fill_the_spec() {
         "--etcd-replicas",
         "3",
         "--karmada-version",
-        "v1.12.0",
+        "v1.17.5",
+        "--image-registry",
+        "registry.example.com/mirror",
+        "--crd-tarball-url",
+        "https://mirror.example.com/crds.tar.gz",
+        "--cert-san",
+        "karmada.example.com",
+        "--cert-san",
+        "10.0.0.5",
         "--display-name",
         "Edge",
         "--retain-karmada",
@@ -59,7 +67,16 @@ fn flags_fill_the_spec() {
     );
     assert_eq!(spec.etcd.storage.size.as_deref(), Some("20Gi"));
     assert_eq!(spec.etcd.replicas, 3);
-    assert_eq!(spec.karmada.version, "v1.12.0");
+    assert_eq!(spec.karmada.version, "v1.17.5");
+    assert_eq!(
+        spec.karmada.image_registry.as_deref(),
+        Some("registry.example.com/mirror")
+    );
+    assert_eq!(
+        spec.karmada.crd_tarball.as_ref().map(|t| t.url.as_str()),
+        Some("https://mirror.example.com/crds.tar.gz")
+    );
+    assert_eq!(spec.karmada.cert_sans, ["karmada.example.com", "10.0.0.5"]);
     assert_eq!(spec.display_name.as_deref(), Some("Edge"));
     assert_eq!(spec.deletion_policy, DeletionPolicy::Retain);
     assert_eq!(

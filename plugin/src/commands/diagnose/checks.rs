@@ -68,7 +68,7 @@ impl Check {
     }
 }
 
-/// Every check, in install order.
+/// Every check, in karmada-operator's install order (`operator/pkg/init.go`).
 pub fn checklist(observed: &Observation) -> Vec<Check> {
     let instance = &observed.instance;
     let name = instance.name();
@@ -77,6 +77,7 @@ pub fn checklist(observed: &Observation) -> Vec<Check> {
     let objects = KarmadaObjects::for_instance(&names::karmada(name));
     let on = format!("on management cluster `{cluster}`");
     let mut checks = Vec::new();
+    checks.extend(deletion(observed));
 
     let management = match &observed.management {
         Ok(management) => {
@@ -110,6 +111,7 @@ pub fn checklist(observed: &Observation) -> Vec<Check> {
         }
     };
 
+    checks.push(crds(observed));
     checks.push(storage_class(
         observed,
         management.map(|m| &m.storage_classes),
@@ -135,6 +137,7 @@ pub fn checklist(observed: &Observation) -> Vec<Check> {
                 objects.apiserver_deployment()
             ),
         ));
+        checks.extend(components(&management.components, &namespace, &on));
     }
     checks.push(karmada_condition(observed, &namespace, name));
     checks.push(match &observed.karmada_crd {
@@ -231,6 +234,21 @@ fn karmada_condition(observed: &Observation, namespace: &str, name: &str) -> Che
                 let failed = matches!(ready.reason.as_str(), "Failed" | "ValidationError")
                     || observed.instance.status.as_ref().and_then(|s| s.phase)
                         == Some(Phase::Failed);
+                // karmada-operator retries a failed run (planner.go); say how often it did.
+                let retries = observed
+                    .instance
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.install.as_ref())
+                    .filter(|_| ready.reason == "Failed")
+                    .map(|i| {
+                        format!(
+                            " (karmada-operator retries: {} failure(s) so far; the instance is \
+                             reported Failed if not installed by {})",
+                            i.failures, i.deadline
+                        )
+                    })
+                    .unwrap_or_default();
                 Check::bad(
                     STEP,
                     if failed {
@@ -239,7 +257,7 @@ fn karmada_condition(observed: &Observation, namespace: &str, name: &str) -> Che
                         Verdict::Waiting
                     },
                     format!("Ready={} {}", ready.status, ready.reason),
-                    ready.message.clone(),
+                    format!("{}{retries}", ready.message),
                     "see karmada-operator's logs in the global cluster: `kubectl -n karmada-system logs deploy/karmada-operator`",
                 )
             }
@@ -252,4 +270,118 @@ fn karmada_condition(observed: &Observation, namespace: &str, name: &str) -> Che
             ),
         },
     }
+}
+
+/// While the instance is deleted: whether the deletion can finish, and the way out when not
+/// (the controller's `Ready` condition says, from [`multicloud_api::observed::deletion`]).
+fn deletion(observed: &Observation) -> Option<Check> {
+    const STEP: &str = "deletion can finish";
+    let instance = &observed.instance;
+    instance.metadata.deletion_timestamp.as_ref()?;
+    let ready = instance.status.as_ref().and_then(|s| s.condition("Ready"));
+    Some(match ready {
+        Some(c) if c.reason != "Deleting" && c.status != "True" => Check::bad(
+            STEP,
+            Verdict::Failed,
+            c.reason.clone(),
+            c.message.clone(),
+            format!(
+                "fix the cause named above, or give the control plane up: `kubectl multicloud \
+                 delete {} {}` (what it leaves behind is listed)",
+                instance.name(),
+                multicloud_api::observed::deletion::ABANDON_FLAG
+            ),
+        ),
+        Some(c) => Check::ok(STEP, c.message.clone()),
+        None => Check::ok(STEP, "waiting for the controller"),
+    })
+}
+
+/// The operator's first task: the Karmada CRDs from `spec.crdTarball`
+/// (`operator/pkg/tasks/init/crd.go`); a failure there is named as such.
+fn crds(observed: &Observation) -> Check {
+    const STEP: &str = "Karmada CRDs downloaded";
+    let message = observed
+        .karmada
+        .as_ref()
+        .ok()
+        .and_then(Option::as_ref)
+        .and_then(|k| k.status.as_ref())
+        .and_then(|s| s.ready())
+        .filter(|c| c.reason == "Failed")
+        .map(|c| c.message.clone())
+        .filter(|m| multicloud_api::observed::steps::is_crd_failure(m));
+    match message {
+        Some(message) => Check::bad(
+            STEP,
+            Verdict::Failed,
+            "karmada-operator could not fetch the Karmada CRDs",
+            message,
+            "karmada-operator downloads crds.tar.gz (by default from GitHub) before anything else: \
+             let it reach that URL, or, on an air-gapped cluster, serve the tarball inside the \
+             network and point the Karmada CR's spec.crdTarball at it",
+        ),
+        None => Check::ok(STEP, "karmada-operator reports no CRD failure"),
+    }
+}
+
+/// The components after the karmada apiserver, in the operator's order.
+fn components(
+    components: &Result<Vec<multicloud_api::observed::Workload>, String>,
+    namespace: &str,
+    on: &str,
+) -> Option<Check> {
+    const STEP: &str = "karmada components available";
+    let components = match components {
+        Ok(components) if components.is_empty() => return None,
+        Ok(components) => components,
+        Err(why) => {
+            return Some(Check::bad(
+                STEP,
+                Verdict::Failed,
+                "cannot be read",
+                why.clone(),
+                "check that you may read Deployments there",
+            ));
+        }
+    };
+    let rest: Vec<&multicloud_api::observed::Workload> =
+        multicloud_api::observed::components::counted(components)
+            .filter(|w| !matches!(w.component.suffix, "etcd" | "apiserver"))
+            .collect();
+    if let Some(broken) = rest.iter().find(|w| w.warning.is_some() && !w.complete()) {
+        return Some(Check::bad(
+            STEP,
+            Verdict::Failed,
+            broken.summary(),
+            broken.warning.clone().unwrap_or_default(),
+            format!(
+                "kubectl -n {namespace} describe deployment {} {on}",
+                broken.name
+            ),
+        ));
+    }
+    if let Some(waiting) = rest.iter().find(|w| !w.serving()) {
+        return Some(Check::bad(
+            STEP,
+            Verdict::Waiting,
+            waiting.summary(),
+            format!("{} has no ready replica yet", waiting.name),
+            "karmada-operator installs the components after the karmada apiserver; see the Karmada CR step",
+        ));
+    }
+    Some(Check::ok(
+        STEP,
+        rest.iter()
+            .map(|w| {
+                format!(
+                    "{} {}/{}",
+                    w.component.suffix,
+                    w.ready,
+                    w.desired.unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    ))
 }

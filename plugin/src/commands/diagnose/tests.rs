@@ -26,6 +26,7 @@ fn healthy_instance_passes_every_step_in_install_order() {
         verdicts(&healthy("demo")),
         [
             ("management cluster reachable", Verdict::Ok),
+            ("Karmada CRDs downloaded", Verdict::Ok),
             ("StorageClass present", Verdict::Ok),
             ("etcd PVCs bound", Verdict::Ok),
             ("etcd StatefulSet ready", Verdict::Ok),
@@ -103,8 +104,12 @@ fn unreachable_management_cluster_fails_first_and_skips_what_needs_it() {
             .as_deref()
             .is_some_and(|f| f.contains("Secret multicloud-system/edge-1"))
     );
-    assert_eq!(checks[1].verdict, Verdict::Waiting);
-    assert_eq!(checks.len(), 4, "PVC and workload checks need the cluster");
+    assert_eq!(
+        checks[2].verdict,
+        Verdict::Waiting,
+        "the StorageClass is not checked"
+    );
+    assert_eq!(checks.len(), 5, "PVC and workload checks need the cluster");
 }
 
 #[test]
@@ -133,10 +138,10 @@ fn hostpath_instances_need_no_class_nor_pvc() {
     );
     let checks = checklist(&observed);
     assert_eq!(
-        checks[1].detail,
+        checks[2].detail,
         "HostPath storage needs none (not highly available)"
     );
-    assert_eq!(checks[2].detail, "HostPath storage, no PVC");
+    assert_eq!(checks[3].detail, "HostPath storage, no PVC");
 }
 
 #[test]
@@ -182,4 +187,56 @@ fn healthy_checklist_says_so() {
         steps: checklist(&healthy("demo")),
     };
     assert!(render(&diagnosis, Style::plain()).ends_with("\nHealthy: every step is done.\n"));
+}
+
+#[test]
+fn a_failed_crd_download_is_named_as_such() {
+    let mut observed = healthy("demo");
+    if let Ok(Some(karmada)) = observed.karmada.as_mut() {
+        karmada.status = Some(multicloud_api::testing::karmada_status(
+            "False",
+            "Failed",
+            "failed to download CRD tar, err: dial tcp 140.82.112.3:443: i/o timeout",
+        ));
+    }
+    let first = first_problem(&observed);
+    assert_eq!(first.step, "Karmada CRDs downloaded");
+    assert_eq!(first.verdict, Verdict::Failed);
+    assert!(
+        first
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("spec.crdTarball"))
+    );
+}
+
+#[test]
+fn a_deletion_that_cannot_finish_is_the_first_problem_with_the_way_out() {
+    let mut observed = healthy("demo");
+    observed.instance.metadata.deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+            k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
+        ));
+    if let Some(status) = observed.instance.status.as_mut() {
+        status.phase = Some(Phase::Deleting);
+        for condition in &mut status.conditions {
+            if condition.type_ == "Ready" {
+                condition.status = "False".into();
+                condition.reason = "OperatorNotRunning".into();
+                condition.message = "karmada-operator is not running".into();
+            }
+        }
+    }
+    let first = first_problem(&observed);
+    assert_eq!(first.step, "deletion can finish");
+    assert_eq!(
+        first.cause.as_deref(),
+        Some("karmada-operator is not running")
+    );
+    assert!(
+        first
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("--abandon-control-plane"))
+    );
 }

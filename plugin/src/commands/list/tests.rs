@@ -19,12 +19,19 @@ fn items() -> Vec<MulticloudInstance> {
 
 #[test]
 fn table_has_the_kubectl_columns_and_ages() {
-    let text = render(&items(), OutputFormat::Table, true, Style::plain(), now()).expect("renders");
+    let text = render(
+        &items(),
+        &ListOutput::Format(OutputFormat::Table),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
     assert_eq!(
         text,
         "NAME   VIRTUAL CLUSTER   MANAGEMENT CLUSTER   STORAGE    HA      PHASE     MEMBERS   VERSION   AGE\n\
-         demo   k-demo            local                PVC        true    Running   2         v1.13.0   5m\n\
-         lab    k-lab             local                HostPath   false   <none>    0         v1.13.0   45s\n"
+         demo   k-demo            local                PVC        true    Running   2         v1.18.2   5m\n\
+         lab    k-lab             local                HostPath   false   <none>    0         v1.18.2   45s\n"
     );
 }
 
@@ -32,7 +39,14 @@ fn table_has_the_kubectl_columns_and_ages() {
 fn wide_adds_replicas_class_policy_ready_and_display_name() {
     let mut items = items();
     items[0].spec.display_name = Some("Demo".into());
-    let text = render(&items, OutputFormat::Wide, true, Style::plain(), now()).expect("renders");
+    let text = render(
+        &items,
+        &ListOutput::Format(OutputFormat::Wide),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
     let header = text.lines().next().expect("header");
     assert!(
         header
@@ -48,14 +62,27 @@ fn wide_adds_replicas_class_policy_ready_and_display_name() {
 
 #[test]
 fn headers_can_be_left_out() {
-    let text =
-        render(&items(), OutputFormat::Table, false, Style::plain(), now()).expect("renders");
+    let text = render(
+        &items(),
+        &ListOutput::Format(OutputFormat::Table),
+        false,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
     assert!(text.starts_with("demo "), "{text}");
 }
 
 #[test]
 fn names_are_kind_dot_group_slash_name() {
-    let text = render(&items(), OutputFormat::Name, true, Style::plain(), now()).expect("renders");
+    let text = render(
+        &items(),
+        &ListOutput::Format(OutputFormat::Name),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
     assert_eq!(
         text,
         "multicloudinstance.multicloud.dev/demo\nmulticloudinstance.multicloud.dev/lab\n"
@@ -64,7 +91,14 @@ fn names_are_kind_dot_group_slash_name() {
 
 #[test]
 fn json_is_a_v1_list_of_the_objects() {
-    let text = render(&items(), OutputFormat::Json, true, Style::plain(), now()).expect("renders");
+    let text = render(
+        &items(),
+        &ListOutput::Format(OutputFormat::Json),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
     let value: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(value["kind"], "List");
     assert_eq!(value["items"][0]["metadata"]["name"], "demo");
@@ -77,7 +111,14 @@ fn json_is_a_v1_list_of_the_objects() {
 
 #[test]
 fn yaml_lists_parse_back() {
-    let text = render(&items(), OutputFormat::Yaml, true, Style::plain(), now()).expect("renders");
+    let text = render(
+        &items(),
+        &ListOutput::Format(OutputFormat::Yaml),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
     let value: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
     assert_eq!(value["items"][1]["metadata"]["name"], "lab");
 }
@@ -90,4 +131,37 @@ fn search_matches_name_virtual_cluster_and_display_name_ignoring_case() {
     assert!(matches(&demo, "k-pay"));
     assert!(matches(&demo, "TEAM"));
     assert!(!matches(&demo, "staging"));
+}
+
+#[test]
+fn jsonpath_templates_see_a_list_as_kubectl_does() {
+    let template = crate::template::Template::parse(
+        r#"{range .items[*]}{.metadata.name}={.spec.managementCluster}{"\n"}{end}"#,
+    )
+    .expect("parses");
+    let text = render(
+        &items(),
+        &ListOutput::JsonPath(template),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
+    assert_eq!(text, "demo=local\nlab=local\n\n");
+}
+
+#[test]
+fn custom_columns_print_one_row_per_instance() {
+    let columns =
+        crate::template::parse_columns("NAME:.metadata.name,REPLICAS:.spec.etcd.replicas")
+            .expect("parses");
+    let text = render(
+        &items(),
+        &ListOutput::CustomColumns(columns),
+        true,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
+    assert_eq!(text, "NAME   REPLICAS\ndemo   3\nlab    1\n");
 }

@@ -1,10 +1,9 @@
 //! `StorageReady`: whether etcd has its storage, from the etcd PVCs on the management cluster and,
 //! for a Pending PVC, the events that say why.
 
-use multicloud_api::Condition;
-use multicloud_api::instance::StorageType;
-
 use super::{FALSE, STORAGE_READY, TRUE, UNKNOWN, condition};
+use crate::Condition;
+use crate::instance::StorageType;
 
 /// What the controller saw of etcd's storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +30,8 @@ pub struct ClaimObservation {
 }
 
 impl ClaimObservation {
-    fn is(&self, phase: &str) -> bool {
+    /// Whether its phase is `phase`.
+    pub fn is(&self, phase: &str) -> bool {
         self.phase.as_deref() == Some(phase)
     }
 }
