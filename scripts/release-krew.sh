@@ -7,8 +7,10 @@
 #   --version    release tag (default: v + the workspace version)
 #   --platforms  which of linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 (default: all four)
 #   --binaries   take prebuilt binaries DIR/kubectl-multicloud-<os>-<arch> instead of building
-#                (e.g. from CI runners of each platform); otherwise `cargo build --release
-#                --target <triple>` builds them, which needs that target (and a linker) installed
+#                (e.g. from CI runners of each platform); otherwise they are built here, which
+#                needs that target (and a linker) installed: Linux ones statically linked by
+#                scripts/static-build.sh, the build of the images, darwin ones by `cargo build
+#                --release --target <triple>`
 #   --out        where the archives go (default: dist/)
 # Each archive, kubectl-multicloud_<version>_<os>_<arch>.tar.gz, holds the binary and LICENSE
 # (when present); upload them to the release named by the uri in the manifest.
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --platforms) platforms="$2"; shift ;;
     --binaries) binaries="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -61,10 +63,14 @@ for platform in $platforms; do
   target="$(triple "$platform")"
   if [ -n "$binaries" ]; then
     binary="$binaries/kubectl-multicloud-$os-$arch"
+  elif [ "$os" = linux ]; then
+    # Statically linked, as the images are: runs on any glibc or none (RHEL 8, Ubuntu 20.04).
+    binary="$(scripts/static-build.sh --target "$target" kubectl-multicloud)"
   else
     echo "building $platform ($target)" >&2
-    cargo build --release --locked -p kubectl-multicloud --target "$target"
-    binary="target/$target/release/kubectl-multicloud"
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/multicloud/release-target}"
+    nice -n 10 cargo build --release --locked -p kubectl-multicloud --target "$target" >&2
+    binary="$CARGO_TARGET_DIR/$target/release/kubectl-multicloud"
   fi
   [ -x "$binary" ] || { echo "no executable $binary" >&2; exit 1; }
   name="kubectl-multicloud_${version}_${os}_${arch}"

@@ -150,3 +150,94 @@ async fn install_dry_run_applies_as_is_install_is_idempotent_and_uninstall_guard
     })
     .await;
 }
+
+/// `kubectl apply -f manifests/install.yaml` (the rendering of `kubectl apply -k manifests/`) on
+/// a fresh cluster that has cert-manager: every object applies, in the file's order, and applying
+/// it again succeeds too.
+#[tokio::test]
+async fn install_yaml_applies_to_a_fresh_cluster_with_cert_manager() {
+    let plane = ControlPlane::start().await.expect("control plane starts");
+    let client = plane.client();
+    apply_all(&client, include_str!("cert-manager-crds.yaml")).await;
+    eventually("cert-manager's kinds to be served", || async {
+        let discovery = Discovery::new(client.clone())
+            .run()
+            .await
+            .map_err(|e| e.to_string())?;
+        let certificate = GroupVersionKind::gvk("cert-manager.io", "v1", "Certificate");
+        let issuer = GroupVersionKind::gvk("cert-manager.io", "v1", "Issuer");
+        match (
+            discovery.resolve_gvk(&certificate),
+            discovery.resolve_gvk(&issuer),
+        ) {
+            (Some(_), Some(_)) => Ok(()),
+            _ => Err("not yet in discovery".to_owned()),
+        }
+    })
+    .await;
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifests/install.yaml");
+    let mut install = std::fs::read_to_string(&path).expect("manifests/install.yaml exists");
+    // install.yaml needs Kubernetes 1.21 (PodDisruptionBudget policy/v1); the test's API server
+    // is v1.20, where `kubectl multicloud install` applies the same PDB as policy/v1beta1.
+    let pdb_v1 = "apiVersion: policy/v1\nkind: PodDisruptionBudget\n";
+    let version = client
+        .apiserver_version()
+        .await
+        .expect("the server's version");
+    if (version.major.as_str(), version.minor.as_str()) == ("1", "20") {
+        assert_eq!(install.matches(pdb_v1).count(), 1, "one policy/v1 PDB");
+        install = install.replace(
+            pdb_v1,
+            "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n",
+        );
+    }
+    let documents = install.matches("\n---\n").count();
+    assert_eq!(apply_all(&client, &install).await, documents);
+    assert_eq!(
+        apply_all(&client, &install).await,
+        documents,
+        "applies again"
+    );
+
+    let deployments: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "multicloud-system",
+        &kube::discovery::ApiResource::from_gvk(&GroupVersionKind::gvk("apps", "v1", "Deployment")),
+    );
+    let release = env!("CARGO_PKG_VERSION");
+    for name in ["multicloud-webhook", "multicloud-controller"] {
+        let deployment = deployments.get(name).await.expect("the Deployment exists");
+        assert_eq!(
+            deployment.data["spec"]["template"]["spec"]["containers"][0]["image"],
+            format!("ghcr.io/multicloud-dev/{name}:v{release}")
+        );
+    }
+    let certificates: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "multicloud-system",
+        &kube::discovery::ApiResource::from_gvk(&GroupVersionKind::gvk(
+            "cert-manager.io",
+            "v1",
+            "Certificate",
+        )),
+    );
+    let serving = certificates
+        .get("multicloud-webhook")
+        .await
+        .expect("the serving Certificate exists");
+    assert_eq!(serving.data["spec"]["secretName"], "multicloud-webhook-tls");
+    let webhook = Api::<ValidatingWebhookConfiguration>::all(client.clone())
+        .get("multicloud-webhook")
+        .await
+        .expect("validating webhook is registered");
+    assert_eq!(
+        webhook
+            .metadata
+            .annotations
+            .unwrap_or_default()
+            .get("cert-manager.io/inject-ca-from")
+            .map(String::as_str),
+        Some("multicloud-system/multicloud-webhook")
+    );
+}

@@ -1,10 +1,12 @@
 //! The install set: the project's manifests, embedded in the binary, adjusted for one install
 //! (images, certificate source, the cluster's PodDisruptionBudget API) and put in apply order.
+//! `manifests/install.yaml` is this install set with cert-manager and the default images.
 
 use multicloud_api::keys::SYSTEM_NAMESPACE;
 use serde_json::{Value, json};
 
 use super::certs::{Pki, secret};
+use super::images;
 use crate::error::CmdError;
 
 /// Name of the webhook's Service, Deployment and configurations.
@@ -18,6 +20,10 @@ pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "multicloud");
 
 /// The embedded manifests, by path under `manifests/`, in the order of their kustomizations.
 pub const FILES: &[(&str, &str)] = &[
+    (
+        "namespace.yaml",
+        include_str!("../../../../manifests/namespace.yaml"),
+    ),
     (
         "crd/multicloudinstances.multicloud.dev.yaml",
         include_str!("../../../../manifests/crd/multicloudinstances.multicloud.dev.yaml"),
@@ -73,24 +79,39 @@ pub enum Certificates {
     SelfSigned(Pki),
     /// Issued by cert-manager, its CA injected by cert-manager's CA injector.
     CertManager,
+    /// Self-signed, but left out: no Secret (it would hold a private key) and no caBundle. What
+    /// `install --dry-run` prints unless asked for the key.
+    Withheld,
 }
 
 /// Choices of one install.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Registry and path of the images, e.g. `ghcr.io/multicloud-dev`; `None` keeps the manifests'.
-    pub image_repository: Option<String>,
-    /// Image tag; `None` keeps the manifests'.
-    pub image_tag: Option<String>,
+    /// Registry and path of the images, e.g. `ghcr.io/multicloud-dev` ([`images::REPOSITORY`]).
+    pub image_repository: String,
+    /// Image tag ([`images::TAG`]).
+    pub image_tag: String,
     /// The certificate source.
     pub certificates: Certificates,
     /// Whether the cluster serves `policy/v1` (Kubernetes 1.21+); else PDBs use `policy/v1beta1`.
     pub pdb_v1: bool,
 }
 
+impl Options {
+    /// The published images, with `certificates` and the current PodDisruptionBudget API.
+    pub fn released(certificates: Certificates) -> Self {
+        Options {
+            image_repository: images::REPOSITORY.to_owned(),
+            image_tag: images::TAG.to_owned(),
+            certificates,
+            pdb_v1: true,
+        }
+    }
+}
+
 /// Every object to apply, in apply order.
 pub fn install_set(options: &Options) -> Result<Vec<Value>, CmdError> {
-    let mut objects = vec![namespace()];
+    let mut objects = Vec::new();
     for (path, text) in FILES {
         objects.extend(documents(path, text)?);
     }
@@ -107,20 +128,13 @@ pub fn install_set(options: &Options) -> Result<Vec<Value>, CmdError> {
             let (path, text) = CERT_MANAGER_FILE;
             objects.extend(documents(path, text)?);
         }
+        Certificates::Withheld => {}
     }
     for object in &mut objects {
         adjust(object, options);
     }
     objects.sort_by_key(order);
     Ok(objects)
-}
-
-fn namespace() -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": { "name": SYSTEM_NAMESPACE },
-    })
 }
 
 /// The objects of one embedded file.
@@ -178,6 +192,7 @@ fn adjust(object: &mut Value, options: &Options) {
                 annotations["cert-manager.io/inject-ca-from"] =
                     json!(format!("{SYSTEM_NAMESPACE}/{WEBHOOK}"));
             }
+            Certificates::Withheld => {}
         },
         _ => {}
     }
@@ -185,18 +200,40 @@ fn adjust(object: &mut Value, options: &Options) {
 
 /// `image` with its repository and tag replaced as `options` say.
 pub fn retag(image: &str, options: &Options) -> String {
-    let (path, tag) = match image.rsplit_once(':') {
-        Some((path, tag)) if !tag.contains('/') => (path, tag),
-        _ => (image, "latest"),
-    };
-    let (repository, name) = path.rsplit_once('/').unwrap_or(("", path));
-    let repository = options.image_repository.as_deref().unwrap_or(repository);
-    let tag = options.image_tag.as_deref().unwrap_or(tag);
-    if repository.is_empty() {
-        format!("{name}:{tag}")
-    } else {
-        format!("{}/{name}:{tag}", repository.trim_end_matches('/'))
+    images::reference(
+        &options.image_repository,
+        images::name(image),
+        &options.image_tag,
+    )
+}
+
+/// `objects` as one YAML stream, each document opened by `---`.
+pub fn yaml_stream(objects: &[Value]) -> Result<String, CmdError> {
+    let mut text = String::new();
+    for object in objects {
+        text.push_str("---\n");
+        text.push_str(&crate::output::to_yaml(object)?);
     }
+    Ok(text)
+}
+
+/// What opens `manifests/install.yaml`.
+#[cfg(test)]
+pub const INSTALL_YAML_HEADER: &str = "\
+# multicloud, the whole install set in one file: kubectl apply -f install.yaml
+# (namespace multicloud-system, the MulticloudInstance CRD, the webhook with its certificate from
+# cert-manager, which must be installed first, and the controller). Needs Kubernetes 1.21 or
+# later (PodDisruptionBudget policy/v1); `kubectl multicloud install` also serves older clusters.
+# Generated from manifests/kustomization.yaml by the plugin's install set; do not edit. After a
+# change to the manifests or the workspace version:
+#   UPDATE_MANIFESTS=1 cargo test -p kubectl-multicloud install_yaml
+";
+
+/// The text of `manifests/install.yaml`: the cert-manager install set of the released images.
+#[cfg(test)]
+pub fn install_yaml() -> Result<String, CmdError> {
+    let objects = install_set(&Options::released(Certificates::CertManager))?;
+    Ok(format!("{INSTALL_YAML_HEADER}{}", yaml_stream(&objects)?))
 }
 
 /// Apply order: what others refer to first, the webhook configurations last (so the API server

@@ -4,6 +4,7 @@
 
 mod apply;
 mod certs;
+mod images;
 mod manifests;
 
 use std::time::Duration;
@@ -17,13 +18,32 @@ use kube::api::{Api, Patch, PatchParams};
 use multicloud_api::keys::{FINALIZER, SYSTEM_NAMESPACE};
 
 use self::apply::Applied;
-use self::manifests::{Certificates, Options, WEBHOOK, WEBHOOK_TLS_SECRET, describe, install_set};
+use self::manifests::{
+    Certificates, Options, WEBHOOK, WEBHOOK_TLS_SECRET, describe, install_set, yaml_stream,
+};
 use crate::cli::{Connection, OutputFormat, formats};
 use crate::context::Context;
 use crate::error::{CmdError, report_line};
 use crate::instances;
 use crate::observe::karmada_crd_name;
 use crate::output::{Output, list_value, to_json};
+
+/// Why `install --dry-run` printed no certificate, on stderr.
+const WITHHELD: &str = "the webhook's self-signed certificate is left out (its Secret would hold \
+     a private key): `kubectl multicloud install` makes it in the cluster; for a file to keep, \
+     use --cert-manager; --include-private-key prints the Secret and its CA (keep that out of Git)";
+
+/// The same, atop the YAML, so that the file says why it is not complete.
+const WITHHELD_COMMENT: &str = "\
+# The webhook's self-signed certificate is not in this file: its Secret would hold a private key.
+# Applied as it is, the webhooks have no caBundle and the API server cannot call them (writes of
+# MulticloudInstances fail; nothing else is affected). Either
+#  - run `kubectl multicloud install`, which makes the certificate in the cluster, or
+#  - print a file to keep with `kubectl multicloud install --dry-run --cert-manager` (cert-manager
+#    issues the certificate), or
+#  - add --include-private-key to print the Secret multicloud-webhook-tls and its CA; keep that
+#    output out of Git.
+";
 
 /// How long `--dry-run` waits for the cluster to tell which PodDisruptionBudget API it serves.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -33,21 +53,23 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 #[command(after_help = "Examples:\n  \
     kubectl multicloud install\n  \
     kubectl multicloud install --cert-manager --image-tag v0.1.1\n  \
-    kubectl multicloud install --dry-run -o yaml > multicloud.yaml")]
+    kubectl multicloud install --dry-run --cert-manager > multicloud.yaml\n\n\
+    --dry-run leaves out the self-signed certificate's Secret (it holds a private key) and the\n\
+    CA it would put into the webhooks, unless --include-private-key asks for them; keep that\n\
+    output out of Git. With --cert-manager nothing secret is printed.")]
 pub struct InstallArgs {
     /// Have cert-manager issue the webhook's certificate (and inject its CA) instead of a
     /// self-signed one made here.
     #[arg(long)]
     pub cert_manager: bool,
 
-    /// Tag of the webhook and controller images (default: the manifests').
-    #[arg(long, value_name = "TAG")]
-    pub image_tag: Option<String>,
+    /// Tag of the webhook and controller images.
+    #[arg(long, value_name = "TAG", default_value = images::TAG)]
+    pub image_tag: String,
 
-    /// Registry and path of the images, e.g. registry.example.com/multicloud (default: the
-    /// manifests').
-    #[arg(long, value_name = "REPOSITORY")]
-    pub image_repository: Option<String>,
+    /// Registry and path of the images, e.g. registry.example.com/multicloud.
+    #[arg(long, value_name = "REPOSITORY", default_value = images::REPOSITORY)]
+    pub image_repository: String,
 
     /// Make a new self-signed certificate even if the installed one is still valid.
     #[arg(long, conflicts_with = "cert_manager")]
@@ -56,6 +78,11 @@ pub struct InstallArgs {
     /// Print what would be applied instead of applying it.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// With --dry-run: also print the self-signed certificate's Secret, private key included,
+    /// and its CA in the webhooks.
+    #[arg(long, requires = "dry_run", conflicts_with = "cert_manager")]
+    pub include_private_key: bool,
 
     /// Format of --dry-run's output.
     #[arg(short, long, default_value = "yaml", requires = "dry_run", value_parser = formats(&[OutputFormat::Yaml, OutputFormat::Json]))]
@@ -114,6 +141,8 @@ impl InstallArgs {
         let certificate = match certificates {
             Certificates::CertManager => "issued by cert-manager".to_owned(),
             Certificates::SelfSigned(pki) => format!("self-signed, valid until {}", pki.not_after),
+            // Only --dry-run withholds the certificate; an install always has one.
+            Certificates::Withheld => "missing".to_owned(),
         };
         out.push_str(&format!(
             "multicloud is installed in namespace {SYSTEM_NAMESPACE} (webhook certificate {certificate}).\n"
@@ -134,23 +163,21 @@ impl InstallArgs {
         };
         let certificates = if self.cert_manager {
             Certificates::CertManager
-        } else {
+        } else if self.include_private_key {
             Certificates::SelfSigned(certs::generate(certs::service_names(
                 WEBHOOK,
                 SYSTEM_NAMESPACE,
             ))?)
+        } else {
+            ctx.warnings.push(WITHHELD.to_owned());
+            Certificates::Withheld
         };
+        let withheld = matches!(certificates, Certificates::Withheld);
         let objects = install_set(&self.options(certificates, pdb_v1))?;
         let text = match self.output {
             OutputFormat::Json => to_json(&list_value(objects))?,
-            _ => {
-                let mut text = String::new();
-                for object in &objects {
-                    text.push_str("---\n");
-                    text.push_str(&crate::output::to_yaml(object)?);
-                }
-                text
-            }
+            _ if withheld => format!("{WITHHELD_COMMENT}{}", yaml_stream(&objects)?),
+            _ => yaml_stream(&objects)?,
         };
         Ok(Output::text(text))
     }
@@ -237,10 +264,8 @@ impl UninstallArgs {
         }
         // Everything the install set can hold; the self-signed Secret stands in for either source.
         let options = Options {
-            image_repository: None,
-            image_tag: None,
-            certificates: Certificates::CertManager,
             pdb_v1: serves_policy_v1(&client).await.unwrap_or(true),
+            ..Options::released(Certificates::CertManager)
         };
         let mut objects = install_set(&options)?;
         objects.push(serde_json::json!({

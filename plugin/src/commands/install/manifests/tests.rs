@@ -2,12 +2,7 @@ use super::*;
 use crate::commands::install::certs::{generate, service_names};
 
 fn options(certificates: Certificates) -> Options {
-    Options {
-        image_repository: None,
-        image_tag: None,
-        certificates,
-        pdb_v1: true,
-    }
+    Options::released(certificates)
 }
 
 fn self_signed() -> Certificates {
@@ -23,30 +18,209 @@ fn kinds(objects: &[Value]) -> Vec<&str> {
         .collect()
 }
 
+fn manifests_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifests")
+}
+
+/// The files `dir`'s kustomization takes in, following directories, in their order.
+fn kustomized_files(dir: &str) -> Vec<String> {
+    let path = manifests_dir().join(dir).join("kustomization.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let mut files = Vec::new();
+    for resource in kustomization_resources(&text) {
+        let joined = if dir.is_empty() {
+            resource.clone()
+        } else {
+            format!("{dir}/{resource}")
+        };
+        // `webhook/cert-manager/../base` is `webhook/base`.
+        let mut parts: Vec<&str> = Vec::new();
+        for part in joined.split('/') {
+            match part {
+                ".." => {
+                    parts.pop();
+                }
+                "." | "" => {}
+                part => parts.push(part),
+            }
+        }
+        let normal = parts.join("/");
+        if manifests_dir().join(&normal).is_dir() {
+            files.extend(kustomized_files(&normal));
+        } else {
+            files.push(normal);
+        }
+    }
+    files
+}
+
 #[test]
-fn embedded_files_are_exactly_the_kustomizations_resources() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifests");
-    for (dir, prefix) in [
-        ("webhook/base", "webhook/base/"),
-        ("controller", "controller/"),
+fn embedded_files_are_exactly_the_top_level_kustomizations_files() {
+    let mut listed = kustomized_files("");
+    let mut embedded: Vec<String> = FILES
+        .iter()
+        .chain([&CERT_MANAGER_FILE])
+        .map(|(path, _)| (*path).to_owned())
+        .collect();
+    listed.sort();
+    embedded.sort();
+    assert_eq!(
+        embedded, listed,
+        "manifests/kustomization.yaml (with the kustomizations it includes) takes other files \
+         than `install` embeds"
+    );
+}
+
+#[test]
+fn every_manifest_of_the_install_set_is_in_the_kustomization() {
+    let listed = kustomized_files("");
+    let mut missing = Vec::new();
+    for dir in [
+        "",
+        "crd",
+        "webhook/base",
+        "webhook/cert-manager",
+        "controller",
     ] {
-        let text = std::fs::read_to_string(root.join(dir).join("kustomization.yaml"))
-            .expect("kustomization");
-        let mut listed: Vec<String> = kustomization_resources(&text)
-            .iter()
-            .map(|r| format!("{prefix}{r}"))
-            .collect();
-        let mut embedded: Vec<String> = FILES
-            .iter()
-            .filter(|(path, _)| path.starts_with(prefix))
-            .map(|(path, _)| (*path).to_owned())
-            .collect();
-        listed.sort();
-        embedded.sort();
-        assert_eq!(
-            embedded, listed,
-            "{dir}/kustomization.yaml lists other files than install embeds"
-        );
+        let entries = std::fs::read_dir(manifests_dir().join(dir)).expect("a manifests directory");
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            let generated_or_kustomization = name == "install.yaml" || name == "kustomization.yaml";
+            if name.ends_with(".yaml") && !generated_or_kustomization && !listed.contains(&path) {
+                missing.push(path);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not in manifests/kustomization.yaml: {missing:?}"
+    );
+}
+
+#[test]
+fn images_of_the_manifests_are_the_released_ones() {
+    for (path, text) in FILES {
+        for object in documents(path, text).expect("parses") {
+            let Some(containers) = object["spec"]["template"]["spec"]["containers"].as_array()
+            else {
+                continue;
+            };
+            for container in containers {
+                let image = container["image"].as_str().expect("an image");
+                let expected =
+                    images::reference(images::REPOSITORY, images::name(image), images::TAG);
+                assert_eq!(
+                    image, expected,
+                    "manifests/{path}: the image differs from the workspace version; \
+                     regenerate with `UPDATE_MANIFESTS=1 cargo test -p kubectl-multicloud install_yaml`"
+                );
+            }
+        }
+    }
+}
+
+/// Rewrites each `image:` line of the embedded Deployments to the released image.
+fn update_images() {
+    for (path, text) in FILES {
+        let mut updated = String::new();
+        for line in text.split_inclusive('\n') {
+            match line.split_once("image: ") {
+                Some((indent, image)) if indent.trim().is_empty() || indent.trim() == "-" => {
+                    let name = images::name(image.trim());
+                    updated.push_str(&format!(
+                        "{indent}image: {}\n",
+                        images::reference(images::REPOSITORY, name, images::TAG)
+                    ));
+                }
+                _ => updated.push_str(line),
+            }
+        }
+        if updated != *text {
+            std::fs::write(manifests_dir().join(path), updated).expect("writes the manifest");
+        }
+    }
+}
+
+#[test]
+fn install_yaml_is_the_rendered_kustomization() {
+    let path = manifests_dir().join("install.yaml");
+    if std::env::var_os("UPDATE_MANIFESTS").is_some() {
+        // install.yaml takes its images from `images`, not from the files rewritten here (this
+        // build embeds their former text), so it is right at once.
+        update_images();
+        std::fs::write(&path, install_yaml().expect("renders")).expect("writes install.yaml");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == install_yaml().expect("renders"),
+        "manifests/install.yaml is stale; regenerate it with \
+         `UPDATE_MANIFESTS=1 cargo test -p kubectl-multicloud install_yaml`"
+    );
+}
+
+#[test]
+fn install_yaml_holds_no_key_and_every_object_of_the_install() {
+    let text = install_yaml().expect("renders");
+    assert!(!text.contains("PRIVATE KEY"));
+    let objects = documents("install.yaml", &text).expect("parses");
+    let kinds = kinds(&objects);
+    for kind in [
+        "Namespace",
+        "CustomResourceDefinition",
+        "Issuer",
+        "Certificate",
+        "Deployment",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert!(!kinds.contains(&"Secret"));
+}
+
+/// Where kustomize can be had (`kubectl kustomize`), it renders the same objects as the install
+/// set. Most machines of this project have no kubectl; the drift test above holds without it.
+#[test]
+fn kustomize_renders_the_objects_of_install_yaml_where_kubectl_is_installed() {
+    let Ok(output) = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(manifests_dir())
+        .output()
+    else {
+        eprintln!("no kubectl on the PATH: kustomize's rendering is not compared");
+        return;
+    };
+    assert!(
+        output.status.success(),
+        "kubectl kustomize manifests/: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = |o: &Value| {
+        format!(
+            "{} {} {}",
+            describe(o),
+            o["metadata"]["namespace"].as_str().unwrap_or_default(),
+            o["apiVersion"]
+        )
+    };
+    let sorted = |mut objects: Vec<Value>| {
+        objects.sort_by_key(key);
+        objects
+    };
+    let kustomized =
+        sorted(documents("kustomize", &String::from_utf8_lossy(&output.stdout)).expect("parses"));
+    let ours = sorted(install_set(&options(Certificates::CertManager)).expect("builds"));
+    assert_eq!(
+        kustomized.iter().map(key).collect::<Vec<_>>(),
+        ours.iter().map(key).collect::<Vec<_>>()
+    );
+    for (theirs, ours) in kustomized.iter().zip(&ours) {
+        assert_eq!(theirs, ours, "{}", key(ours));
     }
 }
 
@@ -124,18 +298,17 @@ fn cert_manager_install_has_issuers_and_injection_instead_of_a_secret() {
 #[test]
 fn images_take_the_given_repository_and_tag() {
     let options = Options {
-        image_repository: Some("registry.example.com/mc/".into()),
-        image_tag: Some("v9.9.9".into()),
+        image_repository: "registry.example.com/mc/".into(),
+        image_tag: "v9.9.9".into(),
         ..options(Certificates::CertManager)
     };
     assert_eq!(
         retag("ghcr.io/multicloud-dev/multicloud-webhook:v0.1.0", &options),
         "registry.example.com/mc/multicloud-webhook:v9.9.9"
     );
-    let keep = self::options(Certificates::CertManager);
     assert_eq!(
-        retag("localhost:5000/x/multicloud-controller", &keep),
-        "localhost:5000/x/multicloud-controller:latest"
+        retag("localhost:5000/x/multicloud-controller", &options),
+        "registry.example.com/mc/multicloud-controller:v9.9.9"
     );
     let objects = install_set(&options).expect("builds");
     let images: Vec<&str> = objects
@@ -143,13 +316,38 @@ fn images_take_the_given_repository_and_tag() {
         .filter(|o| o["kind"] == "Deployment")
         .filter_map(|o| o["spec"]["template"]["spec"]["containers"][0]["image"].as_str())
         .collect();
-    assert_eq!(images.len(), 2);
-    assert!(
-        images
-            .iter()
-            .all(|i| i.starts_with("registry.example.com/mc/") && i.ends_with(":v9.9.9")),
-        "{images:?}"
+    assert_eq!(
+        images,
+        [
+            "registry.example.com/mc/multicloud-webhook:v9.9.9",
+            "registry.example.com/mc/multicloud-controller:v9.9.9"
+        ]
     );
+}
+
+#[test]
+fn withheld_certificates_leave_out_the_secret_and_every_ca_bundle() {
+    let objects = install_set(&options(Certificates::Withheld)).expect("builds");
+    let kinds = kinds(&objects);
+    assert!(!kinds.contains(&"Secret") && !kinds.contains(&"Certificate"));
+    let webhooks: Vec<&Value> = objects
+        .iter()
+        .filter(|o| {
+            o["kind"]
+                .as_str()
+                .is_some_and(|k| k.ends_with("WebhookConfiguration"))
+        })
+        .collect();
+    assert_eq!(webhooks.len(), 2);
+    for object in webhooks {
+        for webhook in object["webhooks"].as_array().expect("webhooks") {
+            assert!(
+                webhook["clientConfig"].get("caBundle").is_none(),
+                "{webhook}"
+            );
+        }
+        assert!(object["metadata"].get("annotations").is_none());
+    }
 }
 
 #[test]
