@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = review.cluster_to_consult();
-    let mutation = review.mutate();
+    let mutation = review.mutate(&*CLUSTERS);
     check_reply(&mutation);
     let review = Review::parse(data).expect("a body that decoded once decodes again");
     check_reply(&review.validate(&*CLUSTERS));
@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("the patch applies to the object it was computed from");
     let again = serde_json::to_vec(&body).expect("encodes");
     let review = Review::parse(&again).expect("the patched review decodes");
-    let second = review.mutate();
+    let second = review.mutate(&*CLUSTERS);
     assert!(
         second.allowed,
         "the patched object is denied: {}",
