@@ -42,13 +42,6 @@ impl ManagementClusters {
         }
     }
 
-    /// Resolves once the Secret cache is filled.
-    pub async fn wait_until_ready(
-        &self,
-    ) -> Result<(), kube::runtime::reflector::store::WriterDropped> {
-        self.secrets.wait_until_ready().await
-    }
-
     /// The registered cluster's Secret, or why there is none.
     pub fn secret(&self, cluster: &str) -> Result<Arc<Secret>, Blocker> {
         self.secrets
