@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, PostParams};
 use multicloud_api::MulticloudInstance;
 use multicloud_api::clusters::registration_secret;
+use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{KUBECONFIG_KEY, SYSTEM_NAMESPACE};
 use multicloud_api::names::{HOST_CLUSTER_SECRET, KarmadaObjects};
 use multicloud_e2e::attacker::{AttackerServer, MarkingPlugin};
@@ -138,6 +139,17 @@ async fn one_context_without_current_context_is_admitted_and_used() {
             .map_err(|e| e.to_string())?
             .status;
         Err(format!("no copy yet; status: {status:?}"))
+    })
+    .await;
+    // The copy is made before the Karmada CR (the namespace on the management cluster first):
+    // wait for the CR before playing the operator on it.
+    let karmadas: Api<Karmada> = Api::namespaced(client.clone(), "k-single");
+    eventually("the Karmada CR", || async {
+        match karmadas.get_opt("single").await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err("not created yet".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
     })
     .await;
     // The controller reads the etcd claims on edge-single with that kubeconfig.
