@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Secret};
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use multicloud_api::clusters::registration_secret;
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{
@@ -248,23 +247,7 @@ async fn a_status_secret_ref_outside_the_instance_namespace_is_never_followed() 
         )
         .await
         .expect("cluster Secret is created");
-    let clusters: Api<DynamicObject> = Api::all_with(
-        client.clone(),
-        &ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk("cluster.karmada.io", "v1alpha1", "Cluster"),
-            "clusters",
-        ),
-    );
-    for member in ["member-1", "member-2"] {
-        let cluster: DynamicObject = from_json(json!({
-            "apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
-            "metadata": {"name": member}
-        }));
-        clusters
-            .create(&PostParams::default(), &cluster)
-            .await
-            .expect("member is created");
-    }
+    create_member_clusters(&client, &["member-1", "member-2"]).await;
     let _controller = Controller::start(&plane, "controller", &[]);
     create(
         &client,

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Event, PersistentVolume, PersistentVolumeClaim, Secret};
-use kube::api::{Api, DynamicObject, ListParams, PostParams};
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::api::{Api, ListParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::names::KarmadaObjects;
@@ -40,23 +39,7 @@ async fn status_follows_karmada_operator_from_progressing_to_running_and_failed(
     .await;
 
     // The "instance's Karmada API" is the global cluster itself, serving two member clusters.
-    let clusters: Api<DynamicObject> = Api::all_with(
-        client.clone(),
-        &ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk("cluster.karmada.io", "v1alpha1", "Cluster"),
-            "clusters",
-        ),
-    );
-    for member in ["member-1", "member-2"] {
-        let cluster: DynamicObject = from_json(json!({
-            "apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
-            "metadata": {"name": member}
-        }));
-        clusters
-            .create(&PostParams::default(), &cluster)
-            .await
-            .expect("member is created");
-    }
+    create_member_clusters(&client, &["member-1", "member-2"]).await;
     let admin: Secret = from_json(json!({
         "metadata": {"name": "demo-karmada-admin-config"},
         "stringData": {KarmadaObjects::ADMIN_KUBECONFIG_KEY: plane.kubeconfig_yaml()}

@@ -2,7 +2,8 @@
 //! controller process, stand-in operator CRDs and bounded waits: writing and reading instances
 //! and their status.
 
-use kube::api::{Api, PostParams};
+use kube::api::{Api, DynamicObject, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::{MulticloudInstance, MulticloudInstanceStatus, Phase};
 pub use multicloud_e2e::cluster::{
@@ -29,6 +30,28 @@ pub async fn create(client: &kube::Client, instance: &MulticloudInstance) {
         .create(&PostParams::default(), instance)
         .await
         .expect("instance is created");
+}
+
+/// Creates Karmada `Cluster` objects named `members` through `client`: the member clusters an
+/// instance's Karmada API reports (the tests serve that API from the global cluster itself).
+pub async fn create_member_clusters(client: &kube::Client, members: &[&str]) {
+    let clusters: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("cluster.karmada.io", "v1alpha1", "Cluster"),
+            "clusters",
+        ),
+    );
+    for member in members {
+        let cluster: DynamicObject = from_json(json!({
+            "apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
+            "metadata": {"name": member}
+        }));
+        clusters
+            .create(&PostParams::default(), &cluster)
+            .await
+            .expect("member is created");
+    }
 }
 
 /// Waits for the Karmada CR of `instance` and returns it as JSON.
