@@ -60,9 +60,12 @@ async fn a_plugin_hidden_in_an_admin_kubeconfig_is_reported_and_never_run() {
     let found = status_where(
         &client,
         "prey",
-        "a count of members with the admin kubeconfig",
+        "a decided KarmadaAPIReachable condition",
+        // The condition exists as `NotAskedYet` from the first status write on; wait until
+        // the controller has tried the admin kubeconfig.
         |status| match status.condition("KarmadaAPIReachable") {
-            Some(_) => Ok(()),
+            Some(c) if c.reason != "NotAskedYet" => Ok(()),
+            Some(c) => Err(format!("not decided yet: {}", c.reason)),
             None => Err("no KarmadaAPIReachable condition".to_owned()),
         },
     )
