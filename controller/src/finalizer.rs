@@ -13,6 +13,7 @@ use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{FINALIZER, LOCAL_CLUSTER, RETAINED_FROM_ANNOTATION};
 use multicloud_api::names::KarmadaObjects;
 use multicloud_api::{DeletionPolicy, MulticloudInstance, names};
+use multicloud_runtime::report::error_chain;
 use serde_json::json;
 
 use crate::context::Context;
@@ -183,8 +184,9 @@ pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cl
                     Ok(Err(error)) => {
                         return Ok(Cleanup::Waiting(format!(
                             "cannot remove namespace {namespace} and its etcd PVCs from \
-                             management cluster `{cluster}` ({error}); deletion goes on once \
-                             it answers"
+                             management cluster `{cluster}` ({}); deletion goes on once \
+                             it answers",
+                            error_chain(&error)
                         )));
                     }
                     Err(_) => {

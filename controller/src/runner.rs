@@ -16,6 +16,7 @@ use kube::{Client, Resource};
 use multicloud_api::MulticloudInstance;
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{CLUSTER_LABEL, INSTANCE_LABEL, SYSTEM_NAMESPACE};
+use multicloud_runtime::report::error_chain;
 use tokio::sync::mpsc;
 
 use crate::clusters::ManagementClusters;
@@ -112,7 +113,7 @@ pub async fn run(
         .run(reconcile, error_policy, ctx)
         .for_each(|result| async move {
             if let Err(error) = result {
-                tracing::debug!(%error, "controller event");
+                tracing::debug!(error = %error_chain(&error), "controller event");
             }
         })
         .await;

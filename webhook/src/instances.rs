@@ -15,7 +15,9 @@ use kube::{Api, Client};
 use multicloud_api::MulticloudInstance;
 use multicloud_api::clusters::{ClusterDirectory, ClusterState, HostPathInUse};
 
-use crate::clusters::{Directory, error_chain};
+use multicloud_runtime::report::error_chain;
+
+use crate::clusters::Directory;
 
 /// First wait before re-listing after a failure; doubled up to [`MAX_BACKOFF`].
 const INITIAL_BACKOFF: Duration = Duration::from_millis(250);

@@ -22,6 +22,7 @@ use multicloud_api::keys::{
 };
 use multicloud_api::names;
 use multicloud_runtime::kubeconfig::CheckedKubeconfig;
+use multicloud_runtime::report::error_chain;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -132,7 +133,7 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
             Ok(Ok(Claim::Former(blocker) | Claim::Refused(blocker))) => {
                 return Ok(blocked(blocker));
             }
-            Ok(Err(error)) => return Ok(blocked(unreachable(cluster, &error.to_string()))),
+            Ok(Err(error)) => return Ok(blocked(unreachable(cluster, &error_chain(&error)))),
             Err(_) => {
                 let limit = ctx.settings.remote_timeout.as_secs();
                 return Ok(blocked(unreachable(

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use kube::runtime::controller::Action;
 use multicloud_api::{MulticloudInstance, Phase, names};
+use multicloud_runtime::report::error_chain;
 
 use crate::context::Context;
 use crate::error::Error;
@@ -57,7 +58,7 @@ pub fn error_policy(instance: Arc<MulticloudInstance>, error: &Error, ctx: Arc<C
     let delay = ctx.failures.failed(instance.name());
     tracing::warn!(
         instance = instance.name(),
-        error = %error,
+        error = %error_chain(error),
         retry_in = ?delay,
         "reconcile failed"
     );

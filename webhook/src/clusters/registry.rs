@@ -12,11 +12,12 @@ use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
 use multicloud_api::keys::{CLUSTER_LABEL, KUBECONFIG_KEY, SYSTEM_NAMESPACE};
 use multicloud_api::rules::check_cluster_name;
+use multicloud_runtime::report::error_chain;
 use tokio::task::JoinHandle;
 
 use super::connect::remote_client;
 use super::directory::Directory;
-use super::storage::{error_chain, follow_storage_classes, probe};
+use super::storage::{follow_storage_classes, probe};
 
 /// The label selector of registered cluster Secrets.
 pub fn cluster_secret_selector() -> String {

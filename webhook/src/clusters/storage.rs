@@ -10,6 +10,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
 use multicloud_api::clusters::StorageClassInfo;
+use multicloud_runtime::report::error_chain;
 
 use super::directory::{Directory, Generation};
 
@@ -141,22 +142,6 @@ pub async fn probe(
 /// and a second silence are recorded.
 fn recorded(result: Result<(), String>, silent_in_a_row: u32) -> Option<Result<(), String>> {
     (silent_in_a_row != 1).then_some(result)
-}
-
-/// The error and its causes on one line, as a denial message quotes it.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // kube's errors often repeat their source in their own message.
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
