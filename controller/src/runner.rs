@@ -17,6 +17,7 @@ use multicloud_api::MulticloudInstance;
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{CLUSTER_LABEL, INSTANCE_LABEL, SYSTEM_NAMESPACE};
 use multicloud_runtime::report::error_chain;
+use multicloud_runtime::watch::retrying;
 use tokio::sync::mpsc;
 
 use crate::clusters::ManagementClusters;
@@ -25,7 +26,7 @@ use crate::events::Recorder;
 use crate::members::MemberCounter;
 use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile};
-use crate::watches::{Readiness, retrying};
+use crate::watches::Readiness;
 
 /// How the reconciler runs.
 #[derive(Debug, Clone)]

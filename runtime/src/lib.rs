@@ -11,3 +11,4 @@ pub mod kubeconfig;
 pub mod logging;
 pub mod report;
 pub mod shutdown;
+pub mod watch;
