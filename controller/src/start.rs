@@ -11,7 +11,7 @@ use multicloud_runtime::{logging, shutdown::Shutdown};
 
 use crate::args::Args;
 use crate::context::Settings;
-use crate::leader::{self, LeaseConfig};
+use crate::leader::{self, Leadership, LeaseConfig};
 use crate::metrics::Metrics;
 use crate::runner::{self, Options};
 use crate::server;
@@ -39,34 +39,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let identity = args.identity.clone().unwrap_or_else(random_identity);
     let mut leadership = None;
     if !args.no_leader_election {
-        let lease = LeaseConfig {
-            namespace: args.lease_namespace.clone(),
-            name: args.lease_name.clone(),
-            identity: identity.clone(),
-            duration: args.lease_duration,
-        };
-        tracing::info!(lease = %format!("{}/{}", lease.namespace, lease.name), %identity, "waiting for leadership");
         tokio::select! {
-            held = leader::acquire(Api::<Lease>::namespaced(client.clone(), &lease.namespace), lease) => {
-                leadership = Some(held);
-            }
+            held = lead(&args, &client, &identity) => leadership = Some(held),
             () = stopped() => return Ok(()),
         }
     }
     metrics.set_leader(true);
 
-    let options = Options {
-        settings: Settings {
-            poll_interval: args.poll_interval,
-            resync_interval: args.resync_interval,
-            remote_timeout: args.remote_timeout,
-            reconcile_timeout: args.reconcile_timeout,
-            install_timeout: args.install_timeout,
-        },
-        member_interval: args.member_interval,
-        concurrency: args.concurrency,
-        identity,
-    };
+    let options = options(&args, identity);
     let controller = runner::run(client, metrics.clone(), options, stopped());
     let outcome = match leadership.as_mut() {
         Some(held) => tokio::select! {
@@ -83,6 +63,35 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         held.release().await;
     }
     outcome
+}
+
+/// Waits until this replica holds the leader Lease that `args` name.
+async fn lead(args: &Args, client: &kube::Client, identity: &str) -> Leadership {
+    let lease = LeaseConfig {
+        namespace: args.lease_namespace.clone(),
+        name: args.lease_name.clone(),
+        identity: identity.to_owned(),
+        duration: args.lease_duration,
+    };
+    tracing::info!(lease = %format!("{}/{}", lease.namespace, lease.name), %identity, "waiting for leadership");
+    let api = Api::<Lease>::namespaced(client.clone(), &lease.namespace);
+    leader::acquire(api, lease).await
+}
+
+/// How the reconciler runs, from `args`.
+fn options(args: &Args, identity: String) -> Options {
+    Options {
+        settings: Settings {
+            poll_interval: args.poll_interval,
+            resync_interval: args.resync_interval,
+            remote_timeout: args.remote_timeout,
+            reconcile_timeout: args.reconcile_timeout,
+            install_timeout: args.install_timeout,
+        },
+        member_interval: args.member_interval,
+        concurrency: args.concurrency,
+        identity,
+    }
 }
 
 /// An identity unique enough to tell replicas apart when no pod name is given.

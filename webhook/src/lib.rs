@@ -70,18 +70,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         draining: draining.clone(),
     };
     let router = routes::router(state, args.request_timeout);
-    let delay = args.shutdown_delay;
-    let shutdown = async move {
-        multicloud_runtime::shutdown::signal().await;
-        draining.store(true, Ordering::Relaxed);
-        if !delay.is_zero() {
-            tracing::info!(
-                ?delay,
-                "not ready; still serving while the endpoints are updated"
-            );
-            tokio::time::sleep(delay).await;
-        }
-    };
+    let shutdown = drain_after_signal(draining, args.shutdown_delay);
     server::serve_with(
         listener,
         tls,
@@ -94,4 +83,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     reload.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Completes `delay` after the shutdown signal; from the signal on, `/readyz` reports not
+/// ready (`draining`) while requests are still served, so the endpoints drop this pod first.
+async fn drain_after_signal(draining: Arc<AtomicBool>, delay: std::time::Duration) {
+    multicloud_runtime::shutdown::signal().await;
+    draining.store(true, Ordering::Relaxed);
+    if !delay.is_zero() {
+        tracing::info!(
+            ?delay,
+            "not ready; still serving while the endpoints are updated"
+        );
+        tokio::time::sleep(delay).await;
+    }
 }

@@ -15,7 +15,7 @@ use multicloud_runtime::watch::{self, Index};
 use tokio::task::JoinHandle;
 
 use super::connect::remote_client;
-use super::directory::Directory;
+use super::directory::{Directory, Generation};
 use super::storage::{follow_storage_classes, probe};
 
 /// The label selector of registered cluster Secrets.
@@ -112,32 +112,10 @@ impl Registry {
             kubeconfig: kubeconfig.clone(),
             tasks: Vec::new(),
         };
-        let client = match kubeconfig.map(String::from_utf8) {
-            None => Err(format!(
-                "Secret {SYSTEM_NAMESPACE}/{name} has no `{KUBECONFIG_KEY}` key"
-            )),
-            Some(Err(_)) => Err(format!(
-                "`{KUBECONFIG_KEY}` in Secret {SYSTEM_NAMESPACE}/{name} is not text"
-            )),
-            Some(Ok(text)) => remote_client(&text).await,
-        };
-        match client {
+        match client_of(&name, kubeconfig).await {
             Ok(client) => {
                 tracing::info!(cluster = %name, "watching management cluster");
-                let directory = self.directory.clone();
-                running.tasks.push(tokio::spawn(probe(
-                    client.clone(),
-                    directory.clone(),
-                    name.clone(),
-                    generation,
-                    self.probe_interval,
-                )));
-                running.tasks.push(tokio::spawn(follow_storage_classes(
-                    client,
-                    directory,
-                    name.clone(),
-                    generation,
-                )));
+                running.tasks = self.watch(client, &name, generation);
             }
             Err(reason) => {
                 tracing::warn!(cluster = %name, %reason, "management cluster cannot be watched");
@@ -147,6 +125,26 @@ impl Registry {
         }
         self.running.insert(name.clone(), running);
         Some(name)
+    }
+
+    /// The probe and StorageClass watch of cluster `name`.
+    fn watch(&self, client: Client, name: &str, generation: Generation) -> Vec<JoinHandle<()>> {
+        let directory = self.directory.clone();
+        vec![
+            tokio::spawn(probe(
+                client.clone(),
+                directory.clone(),
+                name.to_owned(),
+                generation,
+                self.probe_interval,
+            )),
+            tokio::spawn(follow_storage_classes(
+                client,
+                directory,
+                name.to_owned(),
+                generation,
+            )),
+        ]
     }
 
     fn remove(&mut self, name: &str) {
@@ -167,5 +165,18 @@ impl Registry {
         for name in gone {
             self.remove(&name);
         }
+    }
+}
+
+/// The client of cluster `name` from the `kubeconfig` value of its Secret, or why there is none.
+async fn client_of(name: &str, kubeconfig: Option<Vec<u8>>) -> Result<Client, String> {
+    match kubeconfig.map(String::from_utf8) {
+        None => Err(format!(
+            "Secret {SYSTEM_NAMESPACE}/{name} has no `{KUBECONFIG_KEY}` key"
+        )),
+        Some(Err(_)) => Err(format!(
+            "`{KUBECONFIG_KEY}` in Secret {SYSTEM_NAMESPACE}/{name} is not text"
+        )),
+        Some(Ok(text)) => remote_client(&text).await,
     }
 }
