@@ -8,6 +8,8 @@ mod availability;
 mod create;
 #[path = "controller/deletion.rs"]
 mod deletion;
+#[path = "controller/host_paths.rs"]
+mod host_paths;
 #[path = "controller/kubeconfigs.rs"]
 mod kubeconfigs;
 #[path = "controller/ownership.rs"]

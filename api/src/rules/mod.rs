@@ -34,7 +34,10 @@ pub use availability::{
 };
 pub use cert_sans::MAX_CERT_SANS;
 pub use cluster_secret::validate as validate_cluster_secret;
-pub use host_path::{check_form as check_host_path_form, normalise as normalise_host_path};
+pub use host_path::{
+    check_form as check_host_path_form, normalise as normalise_host_path,
+    overlap as host_path_overlap,
+};
 pub use naming::check_cluster_name;
 
 /// The write being admitted.

@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::diff::contains;
+use super::host_path;
 use super::ownership::{self, Maker, Place};
 use crate::context::Context;
 use crate::error::{Error, Result, is_status};
@@ -216,6 +217,11 @@ async fn apply_karmada(
         .extend(ownership::mark(name, &uid));
     let api: Api<Karmada> = Api::namespaced(ctx.client.clone(), &namespace);
     let karmada_name = names::karmada(name);
+    if existing.is_none()
+        && let Some(blocker) = host_path::conflict(ctx, instance).await?
+    {
+        return Ok(blocked(blocker));
+    }
     let existing = match existing {
         Some(karmada) => karmada,
         None => match create_karmada(&api, &desired, &namespace, &karmada_name).await? {

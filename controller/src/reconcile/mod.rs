@@ -7,6 +7,7 @@
 
 mod apply;
 mod diff;
+mod host_path;
 mod observe;
 pub(crate) mod ownership;
 mod status_write;
