@@ -29,6 +29,7 @@ mod crd;
 mod error;
 mod health;
 mod kubeconfig;
+pub mod pki;
 mod process;
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
-//! The admission rules of SPEC.md as pure functions.
+//! The admission rules (the decisions README.md lists under "Using it on a cluster") as pure
+//! functions.
 //!
 //! [`mutate`] is the mutating webhook's decision, [`validate`] the validating webhook's, and
 //! [`admit`] runs both in the API server's order (mutate, apply the patch, validate) for the
