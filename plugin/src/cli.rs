@@ -128,7 +128,7 @@ pub enum Command {
     Version(VersionArgs),
 }
 
-/// How to reach the global cluster (where instances live).
+/// How to reach the global cluster (where instances live): kubectl's global flags.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct Connection {
@@ -140,8 +140,84 @@ pub struct Connection {
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
+    /// Address of the API server, replacing the kubeconfig's (works with no kubeconfig too).
+    #[arg(short = 's', long, value_name = "URL")]
+    pub server: Option<String>,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
+
     #[command(flatten)]
     pub timeout: RequestTimeout,
+}
+
+/// kubectl's flags that change one part of the kubeconfig's choice: which cluster and user
+/// entry, the credentials, the server's CA, and whom to impersonate.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Overrides {
+    /// kubeconfig cluster entry to use instead of the context's.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// kubeconfig user entry to use instead of the context's.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Bearer token to authenticate with.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// CA certificate file (PEM) to verify the API server with, instead of the kubeconfig's.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// Do not verify the API server's certificate (insecure: anyone on the way can read and
+    /// change the traffic).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", hide_possible_values = true)]
+    pub insecure_skip_tls_verify: Option<bool>,
+
+    /// User to impersonate (the API server decides whether you may).
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate; repeat for several.
+    #[arg(long, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+}
+
+impl Overrides {
+    /// These flags, completed by `outer` (given before the command) where unset here.
+    pub fn or(&self, outer: &Overrides) -> Overrides {
+        Overrides {
+            cluster: self.cluster.clone().or_else(|| outer.cluster.clone()),
+            user: self.user.clone().or_else(|| outer.user.clone()),
+            token: self.token.clone().or_else(|| outer.token.clone()),
+            certificate_authority: self
+                .certificate_authority
+                .clone()
+                .or_else(|| outer.certificate_authority.clone()),
+            insecure_skip_tls_verify: self
+                .insecure_skip_tls_verify
+                .or(outer.insecure_skip_tls_verify),
+            as_user: self.as_user.clone().or_else(|| outer.as_user.clone()),
+            as_group: if self.as_group.is_empty() {
+                outer.as_group.clone()
+            } else {
+                self.as_group.clone()
+            },
+        }
+    }
+
+    /// Whether any of these flags was given.
+    pub fn any(&self) -> bool {
+        self.cluster.is_some()
+            || self.user.is_some()
+            || self.token.is_some()
+            || self.certificate_authority.is_some()
+            || self.insecure_skip_tls_verify.is_some()
+            || self.as_user.is_some()
+            || !self.as_group.is_empty()
+    }
 }
 
 /// Time limit of a single request to an API server.
@@ -158,6 +234,8 @@ impl Connection {
         Connection {
             kubeconfig: self.kubeconfig.clone().or_else(|| outer.kubeconfig.clone()),
             context: self.context.clone().or_else(|| outer.context.clone()),
+            server: self.server.clone().or_else(|| outer.server.clone()),
+            overrides: self.overrides.or(&outer.overrides),
             timeout: RequestTimeout {
                 request_timeout: self
                     .timeout

@@ -18,6 +18,7 @@ pub mod instances;
 pub mod linediff;
 pub mod observe;
 pub mod output;
+pub mod overrides;
 pub mod progress;
 pub mod steps;
 pub mod style;
