@@ -40,7 +40,8 @@ pub struct Cli {
 
     /// Log what the plugin does on stderr (-v requests, -vv details, -vvv everything; kubectl's
     /// -v=N too: up to 6 is -v, 7-8 -vv, 9+ -vvv).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
+    // Ordered after every command's own global options, wherever clap propagates it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options", display_order = 900)]
     pub verbose: u8,
 
     /// kubectl's `-v=N`/`--v=N`, which [`Cli::try_parse_kubectl_style`] renames to this hidden
@@ -49,7 +50,7 @@ pub struct Cli {
     pub kubectl_verbosity: Option<u8>,
 
     /// When to colour output: auto honours the terminal, TERM, NO_COLOR and CLICOLOR(_FORCE).
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true, help_heading = "Global options")]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true, help_heading = "Global options", display_order = 901)]
     pub color: ColorMode,
 
     /// The command to run.

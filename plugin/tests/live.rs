@@ -7,3 +7,5 @@ mod delete;
 mod global_flags;
 #[path = "live/support.rs"]
 mod support;
+#[path = "live/watch.rs"]
+mod watch;
