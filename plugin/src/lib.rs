@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clusters;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod duration;
 pub mod error;
