@@ -256,7 +256,7 @@ pub enum OutputFormat {
     Wide,
     /// JSON, for scripts.
     Json,
-    /// YAML, for scripts and `kubectl apply`.
+    /// YAML, for scripts and people.
     Yaml,
     /// `kind/name` only, one per line.
     Name,
@@ -327,6 +327,15 @@ mod tests {
             cli.connection.kubeconfig,
             Some(PathBuf::from("global.yaml"))
         );
+        let Command::Cluster(cluster) = &cli.command else {
+            panic!("expected cluster, got {:?}", cli.command);
+        };
+        let crate::commands::cluster::ClusterCommand::Add(add) = &cluster.command else {
+            panic!("expected cluster add");
+        };
+        let (member, _, deprecated) = add.member();
+        assert_eq!(member, Some(&PathBuf::from("edge.yaml")));
+        assert_eq!(deprecated.len(), 1, "the old spelling is reported");
     }
 
     #[test]

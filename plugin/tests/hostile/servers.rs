@@ -169,7 +169,7 @@ fn bad_kubeconfigs_are_named_with_the_reason() {
                 "cluster",
                 "add",
                 "edge-1",
-                "--kubeconfig",
+                "--cluster-kubeconfig",
                 "garbage.yaml",
             ],
             &["error: failed to read kubeconfig garbage.yaml"],
