@@ -3,7 +3,7 @@
 # its version, and each platform's uri and sha256.
 #
 # Usage: scripts/release-krew.sh [--version vX.Y.Z] [--platforms "linux/amd64 darwin/arm64 ..."]
-#                                [--binaries DIR] [--out DIR]
+#                                [--binaries DIR] [--out DIR] [--manifest-out FILE]
 #   --version    release tag (default: v + the workspace version)
 #   --platforms  which of linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 (default: all four)
 #   --binaries   take prebuilt binaries DIR/kubectl-multicloud-<os>-<arch> and
@@ -13,6 +13,8 @@
 #                scripts/static-build.sh, the build of the images, darwin ones by `cargo build
 #                --release --target <triple>`
 #   --out        where the archives go (default: dist/)
+#   --manifest-out where the filled-in manifest goes (default: manifests/krew/multicloud.yaml,
+#                in place)
 # Each archive, kubectl-multicloud_<version>_<os>_<arch>.tar.gz, holds the plugin, its completion
 # executable kubectl_complete-multicloud (what kubectl 1.26+ runs for `kubectl multicloud <TAB>`)
 # and LICENSE; upload them to the release named by the uri in the manifest.
@@ -24,13 +26,15 @@ version="v$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 platforms="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64"
 binaries=""
 out=dist
+manifest_out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="$2"; shift ;;
     --platforms) platforms="$2"; shift ;;
     --binaries) binaries="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --manifest-out) manifest_out="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -103,5 +107,6 @@ for platform in $platforms; do
   mv "$updated.new" "$updated"
   echo "$out/$name.tar.gz  sha256 $sum"
 done
-cp "$updated" "$manifest"
-echo "updated $manifest for $version"
+manifest_out="${manifest_out:-$manifest}"
+cp "$updated" "$manifest_out"
+echo "updated $manifest_out for $version"
