@@ -67,3 +67,30 @@ async fn an_unreachable_cluster_reads_as_a_short_reason_in_the_table() {
         "the whole error: {yaml:#?}"
     );
 }
+
+#[tokio::test]
+async fn cluster_add_and_remove_print_the_secret_with_o_name() {
+    let live = Live::start().await;
+    let namespace: Namespace =
+        serde_json::from_value(json!({"metadata": {"name": SYSTEM_NAMESPACE}})).expect("valid");
+    Api::<Namespace>::all(live.plane.client())
+        .create(&PostParams::default(), &namespace)
+        .await
+        .expect("namespace is created");
+    // The global cluster registers itself under another name: a cluster that answers.
+    let kubeconfig = live.kubeconfig();
+    let added = live.admin(&[
+        "cluster",
+        "add",
+        "edge-1",
+        "--cluster-kubeconfig",
+        &kubeconfig,
+        "-o",
+        "name",
+    ]);
+    added.expect_status(0);
+    assert_eq!(added.stdout, "secret/edge-1\n", "{added:#?}");
+    let removed = live.admin(&["cluster", "remove", "edge-1", "-o", "name"]);
+    removed.expect_status(0);
+    assert_eq!(removed.stdout, "secret/edge-1\n", "{removed:#?}");
+}

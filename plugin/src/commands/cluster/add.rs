@@ -52,6 +52,9 @@ impl ClusterAddArgs {
 
         let global = ctx.client().await?;
         store(&global, name, &checked.to_yaml(), self.overwrite).await?;
+        if self.output.is_some() {
+            return Ok(Output::text(format!("secret/{name}\n")));
+        }
         let mut out = format!(
             "management cluster {name} added: {server} (Kubernetes {})\n",
             version.git_version

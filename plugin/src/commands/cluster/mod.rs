@@ -74,6 +74,9 @@ pub struct ClusterAddArgs {
     /// Replace the kubeconfig of a cluster already registered under this name.
     #[arg(long)]
     pub overwrite: bool,
+    /// `name`: print only `secret/NAME`, the object written (in multicloud-system).
+    #[arg(short, long, value_parser = formats(&[OutputFormat::Name]))]
+    pub output: Option<OutputFormat>,
     #[command(flatten, next_help_heading = "Global options")]
     pub overrides: Overrides,
     #[command(flatten, next_help_heading = "Global options")]
@@ -118,6 +121,9 @@ pub struct ClusterListArgs {
 pub struct ClusterRemoveArgs {
     /// Name of the cluster.
     pub name: String,
+    /// `name`: print only `secret/NAME`, the object deleted (in multicloud-system).
+    #[arg(short, long, value_parser = formats(&[OutputFormat::Name]))]
+    pub output: Option<OutputFormat>,
     #[command(flatten)]
     pub connection: Connection,
 }
