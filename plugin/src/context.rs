@@ -148,7 +148,15 @@ async fn global_config(connection: &Connection) -> Result<Config, CmdError> {
             // kubectl lets `--server` (with `--token`, `--certificate-authority`, ...) stand
             // alone when there is no kubeconfig at all.
             Err(_) if connection.server.is_some() => Kubeconfig::default(),
-            Err(e) => return Err(CmdError::with_source("failed to read the kubeconfig", e)),
+            // In a pod, as kubectl there: the service account's config, with the flags that
+            // apply to it.
+            Err(e) => match Config::incluster() {
+                Ok(mut config) if connection.context.is_none() => {
+                    overrides::apply_to_config(&mut config, &connection.overrides)?;
+                    return Ok(config);
+                }
+                _ => return Err(CmdError::with_source("failed to read the kubeconfig", e)),
+            },
         },
     };
     let options = overrides::apply(&mut kubeconfig, connection)?;

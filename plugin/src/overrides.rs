@@ -4,13 +4,14 @@
 //! user entry, `--cluster`/`--user` pick others, and the remaining flags replace single fields
 //! of those entries. The result is handed to kube, which reads certificates and tokens as usual.
 
+use kube::Config;
 use kube::config::{
     AuthInfo, Cluster, Context as KubeContext, KubeConfigOptions, Kubeconfig, NamedAuthInfo,
     NamedCluster, NamedContext,
 };
 use secrecy::SecretString;
 
-use crate::cli::Connection;
+use crate::cli::{Connection, Overrides};
 use crate::error::CmdError;
 
 /// Name of the context, cluster and user entries made up when the flags must stand alone
@@ -113,6 +114,42 @@ pub fn apply(
         cluster: Some(cluster_name),
         user: Some(user_name),
     })
+}
+
+/// The flags that apply to a configuration without a kubeconfig (in a pod): credentials,
+/// impersonation and `--insecure-skip-tls-verify`; the ones that name kubeconfig entries or a CA
+/// file are refused rather than ignored.
+pub fn apply_to_config(config: &mut Config, overrides: &Overrides) -> Result<(), CmdError> {
+    if let Some(flag) = [
+        overrides.cluster.as_ref().map(|_| "--cluster"),
+        overrides.user.as_ref().map(|_| "--user"),
+        overrides
+            .certificate_authority
+            .as_ref()
+            .map(|_| "--certificate-authority"),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    {
+        return Err(CmdError::msg(format!(
+            "{flag} needs a kubeconfig (or --server URL), and none was found; pass --kubeconfig FILE"
+        )));
+    }
+    if let Some(token) = &overrides.token {
+        config.auth_info.token = Some(SecretString::from(token.clone()));
+        config.auth_info.token_file = None;
+    }
+    if let Some(who) = &overrides.as_user {
+        config.auth_info.impersonate = Some(who.clone());
+    }
+    if !overrides.as_group.is_empty() {
+        config.auth_info.impersonate_groups = Some(overrides.as_group.clone());
+    }
+    if let Some(insecure) = overrides.insecure_skip_tls_verify {
+        config.accept_invalid_certs = insecure;
+    }
+    Ok(())
 }
 
 /// The cluster entry `name`, made when `create` (a server was given, as kubectl lets `-s`

@@ -185,3 +185,27 @@ fn without_server_or_context_an_empty_kubeconfig_is_refused() {
     };
     assert!(err.to_string().contains("--server"), "{err}");
 }
+
+#[test]
+fn in_a_pod_credentials_and_impersonation_apply_and_entry_flags_are_refused() {
+    let mut config = Config::new("https://10.0.0.1:443".parse().expect("a URI"));
+    let overrides = Overrides {
+        token: Some("t".into()),
+        as_user: Some("jane".into()),
+        insecure_skip_tls_verify: Some(true),
+        ..Overrides::default()
+    };
+    apply_to_config(&mut config, &overrides).expect("applies");
+    assert_eq!(config.auth_info.impersonate.as_deref(), Some("jane"));
+    assert!(config.auth_info.token.is_some() && config.accept_invalid_certs);
+
+    let entry = Overrides {
+        user: Some("admin".into()),
+        ..Overrides::default()
+    };
+    let err = apply_to_config(&mut config, &entry).expect_err("refused");
+    assert!(
+        err.to_string().starts_with("--user needs a kubeconfig"),
+        "{err}"
+    );
+}
