@@ -251,7 +251,7 @@ fn values(
             .collect()
     };
     let mut candidates: Vec<Candidate> = match (command.get_name(), arg.get_id().as_str()) {
-        (_, "context") if command.get_name() != "add" => plain(lookup.contexts()),
+        (_, "context") => plain(lookup.contexts()),
         (_, "cluster") => plain(lookup.kubeconfig_clusters()),
         (_, "user") => plain(lookup.kubeconfig_users()),
         (_, "management_cluster") => plain(lookup.clusters()),

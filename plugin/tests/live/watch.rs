@@ -135,3 +135,24 @@ async fn get_watch_follows_only_the_named_instance_in_the_table() {
     );
     watching.quiet();
 }
+
+#[tokio::test]
+async fn a_watch_whose_reader_goes_away_ends_quietly() {
+    let live = Live::start().await;
+    live.instance("alpha", &[]).await;
+    let kubeconfig = live.kubeconfig();
+    let mut child = live
+        .command(&["--kubeconfig", &kubeconfig, "list", "-w", "-o", "name"])
+        .spawn()
+        .expect("the plugin starts");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    stdout.read_line(&mut first).expect("a first line");
+    assert_eq!(first, "multicloudinstance.multicloud.dev/alpha\n");
+    // `| head -1`: the reader is gone; the next change finds the pipe closed.
+    drop(stdout);
+    live.instance("beta", &[]).await;
+    let out = finish(child, &["list", "-w"]);
+    assert_eq!(out.status, 0, "{out:#?}");
+    assert_eq!(out.stderr, "", "no error for a closed pipe");
+}

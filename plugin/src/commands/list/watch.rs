@@ -45,7 +45,9 @@ pub async fn follow(
         ctx,
         widths: Vec::new(),
     };
-    printer.print(&items)?;
+    if !printer.print(&items)? {
+        return Ok(Output::text(""));
+    }
     let api = instances::api(client);
     loop {
         let mut params = WatchParams::default();
@@ -84,8 +86,8 @@ pub async fn follow(
             if let Some(version) = &instance.metadata.resource_version {
                 from.version = version.clone();
             }
-            if keep(&instance) {
-                printer.print(std::slice::from_ref(&instance))?;
+            if keep(&instance) && !printer.print(std::slice::from_ref(&instance))? {
+                return Ok(Output::text(""));
             }
         }
     }
@@ -100,9 +102,10 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
-    fn print(&mut self, items: &[MulticloudInstance]) -> Result<(), CmdError> {
+    /// Prints `items`; `false` once stdout is closed (`| head`), which ends the watch.
+    fn print(&mut self, items: &[MulticloudInstance]) -> Result<bool, CmdError> {
         if items.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let text = match &self.view.output {
             ListOutput::Format(OutputFormat::Json) => items
@@ -121,15 +124,16 @@ impl Printer<'_> {
                 let options = self.view.table();
                 match tabulate(items, output, options, Timestamp::now())? {
                     // Rows line up under the header and the rows before, as far as they can.
+                    // The header's widths count even when it is left out (after the first time,
+                    // or with --no-headers).
                     Some(table) => {
-                        if options.headers && self.widths.is_empty() {
-                            table.render_aligned(self.ctx.stdout, true, &mut self.widths)
-                        } else {
-                            // The header's widths count even when it was left out.
-                            let mut text =
-                                table.render_aligned(self.ctx.stdout, true, &mut self.widths);
-                            text.split_off(text.find('\n').map_or(0, |at| at + 1))
+                        let header = options.headers && self.widths.is_empty();
+                        let mut text =
+                            table.render_aligned(self.ctx.stdout, true, &mut self.widths);
+                        if !header {
+                            text = text.split_off(text.find('\n').map_or(0, |at| at + 1));
                         }
+                        text
                     }
                     None => render(items, output, options, self.ctx.stdout, Timestamp::now())?,
                 }
@@ -137,9 +141,13 @@ impl Printer<'_> {
         };
         self.ctx.flush_warnings();
         let mut stdout = std::io::stdout().lock();
-        stdout
+        match stdout
             .write_all(text.as_bytes())
             .and_then(|()| stdout.flush())
-            .map_err(|e| CmdError::io("failed to write to stdout", e))
+        {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(CmdError::io("failed to write to stdout", e)),
+        }
     }
 }
