@@ -75,6 +75,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             remote_timeout: args.remote_timeout,
             reconcile_timeout: args.reconcile_timeout,
             install_timeout: args.install_timeout,
+            teardown_timeout: args.teardown_timeout,
         },
         member_interval: args.member_interval,
         concurrency: args.concurrency,
