@@ -16,9 +16,15 @@
 //!   API server refuses what it refuses (a changed volume claim template); then the karmada
 //!   apiserver, the aggregated apiserver and the other components, waiting for each step's
 //!   pods as `pkg/tasks/init/wait.go` does (120 s by default, then the run fails);
+//! - before a run it validates the spec as `pkg/controller/karmada/validating.go` does (the CRD
+//!   tarball URL, the karmada apiserver's Service type): a CR it refuses gets
+//!   `Ready=False ValidationError` and is not retried until its spec changes;
 //! - on deletion it tears down the workloads, Services and Secrets it made, never PVCs or the
 //!   namespace (`pkg/tasks/deinit/`), unless the label says otherwise, then removes its
-//!   finalizer (`controller.go`).
+//!   finalizer (`controller.go`); the teardown is a run of its own, reset to `Progressing`
+//!   ("karmada deinit job is in progressing") and `Failed` with the error when it fails, then
+//!   retried (`planner.go`). [`TeardownFault`] makes it fail or never finish, for the tests of a
+//!   deletion that cannot.
 //!
 //! It plays the kubelet too: pods of the instance are marked Running and Ready once their PVCs
 //! are Bound. It also runs as a Deployment of its own name and label in `karmada-system`, so
@@ -41,6 +47,7 @@ use tokio::task::JoinHandle;
 
 mod defaults;
 mod install;
+mod validation;
 mod workloads;
 
 pub use defaults::OPERATOR_VERSION;
@@ -135,6 +142,20 @@ pub fn now() -> String {
         .to_string()
 }
 
+/// How the stand-in's teardown of a deleted Karmada CR goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TeardownFault {
+    /// As the real one's: it deletes what it made, then removes its finalizer.
+    #[default]
+    None,
+    /// Every teardown run fails with this message (as an API server refusing the operator's
+    /// deletes would make it: `pkg/tasks/deinit/component.go` returns the error).
+    Fails(String),
+    /// The teardown run never returns (a call that hangs): the condition stays `Progressing`
+    /// and the finalizer stays.
+    Hangs,
+}
+
 /// The run of one CR's install in progress, or the generation it last completed.
 #[derive(Debug, Clone)]
 pub(crate) enum Run {
@@ -144,14 +165,20 @@ pub(crate) enum Run {
     Failed { at: Instant, generation: i64 },
     /// The install of `generation` completed.
     Done { generation: i64 },
+    /// `generation` was refused by validation; nothing runs until the spec changes.
+    Refused { generation: i64 },
+    /// A teardown run in progress (it never ends under [`TeardownFault::Hangs`]).
+    TearingDown,
 }
 
 type Runs = Arc<Mutex<HashMap<String, Run>>>;
+type Fault = Arc<Mutex<TeardownFault>>;
 
 /// The stand-in operator at work in the background; stopped when dropped.
 pub struct StandInOperator {
     task: JoinHandle<()>,
     runs: Runs,
+    teardown: Fault,
 }
 
 impl StandInOperator {
@@ -167,6 +194,8 @@ impl StandInOperator {
     pub fn start_waiting(global: Client, karmada_api: String, wait: Duration) -> Self {
         let runs: Runs = Arc::default();
         let shared = runs.clone();
+        let teardown: Fault = Arc::default();
+        let fault = teardown.clone();
         let task = tokio::spawn(async move {
             loop {
                 let _ = workloads::run_as_deployment(&global).await;
@@ -182,13 +211,32 @@ impl StandInOperator {
                         );
                         // A step that cannot even be tried (a write refused) is tried again on
                         // the next round, as controller-runtime would requeue it.
-                        let _ = handle(&global, &karmada, &karmada_api, &shared, &key, wait).await;
+                        let round = Round {
+                            global: &global,
+                            karmada_api: &karmada_api,
+                            runs: &shared,
+                            key: &key,
+                            wait,
+                            teardown: &fault,
+                        };
+                        let _ = handle(&round, &karmada).await;
                     }
                 }
                 tokio::time::sleep(PERIOD).await;
             }
         });
-        Self { task, runs }
+        Self {
+            task,
+            runs,
+            teardown,
+        }
+    }
+
+    /// Makes every later teardown run go as `fault` says.
+    pub fn set_teardown(&self, fault: TeardownFault) {
+        if let Ok(mut current) = self.teardown.lock() {
+            *current = fault;
+        }
     }
 
     /// Forgets every completed install, as a restarted operator does: each CR is installed
@@ -208,17 +256,28 @@ impl Drop for StandInOperator {
 
 type Step = Result<(), kube::Error>;
 
-/// One round of handling `karmada`.
-async fn handle(
-    global: &Client,
-    karmada: &Karmada,
-    karmada_api: &str,
-    runs: &Runs,
-    key: &str,
+/// What one round of the stand-in works with.
+struct Round<'a> {
+    global: &'a Client,
+    karmada_api: &'a str,
+    runs: &'a Runs,
+    key: &'a str,
     wait: Duration,
-) -> Step {
+    teardown: &'a Fault,
+}
+
+/// One round of handling `karmada`.
+async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
+    let Round {
+        global,
+        karmada_api,
+        runs,
+        key,
+        wait,
+        ..
+    } = *round;
     if karmada.metadata.deletion_timestamp.is_some() {
-        return delete(global, karmada).await;
+        return delete(round, karmada).await;
     }
     if defaults::ensure(global, karmada).await? {
         // Written: the next round reads the CR as it now is.
@@ -226,6 +285,17 @@ async fn handle(
     }
     let generation = karmada.metadata.generation.unwrap_or_default();
     let current = runs.lock().ok().and_then(|r| r.get(key).cloned());
+    if matches!(current, Some(Run::Refused { generation: refused }) if refused == generation) {
+        return Ok(());
+    }
+    let name = karmada.metadata.name.as_deref().unwrap_or_default();
+    if let Err(message) = validation::validate(karmada) {
+        // validating.go: the condition and an Event, then no requeue (controller.go returns
+        // nil); the next spec change is validated again.
+        report_ready(global, name, "False", "ValidationError", &message).await;
+        set(runs, key, Run::Refused { generation });
+        return Ok(());
+    }
     let (at, since) = match current {
         Some(Run::Done { generation: done }) if done == generation => return Ok(()),
         Some(Run::Failed {
@@ -237,7 +307,6 @@ async fn handle(
         Some(Run::Running { at, since }) => (at, since),
         _ => {
             // A new run: the condition is reset first (helper.go KarmadaInProgressing).
-            let name = karmada.metadata.name.as_deref().unwrap_or_default();
             report_ready(
                 global,
                 name,
@@ -259,7 +328,6 @@ async fn handle(
         }
     };
     let outcome = install::run(global, karmada, karmada_api).await;
-    let name = karmada.metadata.name.as_deref().unwrap_or_default();
     match outcome {
         Ok(install::Progress::Completed) => {
             report_ready(
@@ -285,10 +353,10 @@ async fn handle(
             );
         }
         Ok(install::Progress::Waiting(component)) if since.elapsed() >= wait => {
-            let message = format!(
-                "failed to executed the workflow: waiting for {component} to ready timeout, err: \
-                 context deadline exceeded"
-            );
+            // `pkg/tasks/init/wait.go` and its callers (e.g. `runWaitEtcd` in
+            // `pkg/tasks/init/etcd.go`); the job's error is the condition's message as it is.
+            let message =
+                format!("waiting for {component} to ready timeout, err: context deadline exceeded");
             report_ready(global, name, "False", "Failed", &message).await;
             set(
                 runs,
@@ -322,7 +390,10 @@ fn set(runs: &Runs, key: &str, run: Run) {
 }
 
 /// The deletion of `karmada`: the teardown unless the label disables it, then the finalizer.
-async fn delete(global: &Client, karmada: &Karmada) -> Step {
+async fn delete(round: &Round<'_>, karmada: &Karmada) -> Step {
+    let Round {
+        global, runs, key, ..
+    } = *round;
     let holds = karmada
         .metadata
         .finalizers
@@ -331,12 +402,65 @@ async fn delete(global: &Client, karmada: &Karmada) -> Step {
     if !holds {
         return Ok(());
     }
+    let current = runs.lock().ok().and_then(|r| r.get(key).cloned());
+    if matches!(current, Some(Run::TearingDown)) {
+        // A run that hangs holds the CR's worker (controller-runtime never runs one key twice
+        // at once): nothing more happens to it, not even the label, until a restart.
+        return Ok(());
+    }
     if tears_down(karmada) {
-        let host = host_client(global, karmada).await?;
-        workloads::tear_down(&host, karmada).await?;
+        let name = karmada.metadata.name.as_deref().unwrap_or_default();
+        if matches!(current, Some(Run::Failed { at, .. }) if at.elapsed() < RETRY) {
+            return Ok(());
+        }
+        // planner.go `preRunJob`: each deinit run resets the condition first.
+        report_ready(
+            global,
+            name,
+            "False",
+            "Progressing",
+            "karmada deinit job is in progressing",
+        )
+        .await;
+        let fault = round.teardown.lock().map(|f| f.clone()).unwrap_or_default();
+        let outcome = match fault {
+            TeardownFault::Hangs => {
+                set(runs, key, Run::TearingDown);
+                return Ok(());
+            }
+            TeardownFault::Fails(message) => Err(message),
+            TeardownFault::None => match host_client(global, karmada).await {
+                Ok(host) => workloads::tear_down(&host, karmada)
+                    .await
+                    .map_err(|e| install::message_of(&e)),
+                Err(e) => Err(format!(
+                    "error when creating cluster client to install karmada, err: {}",
+                    install::message_of(&e)
+                )),
+            },
+        };
+        if let Err(message) = outcome {
+            // planner.go `runJobErr`: the job's error, then a requeue.
+            report_ready(global, name, "False", "Failed", &message).await;
+            set(
+                runs,
+                key,
+                Run::Failed {
+                    at: Instant::now(),
+                    generation: karmada.metadata.generation.unwrap_or_default(),
+                },
+            );
+            return Ok(());
+        }
     }
     let namespace = karmada.metadata.namespace.as_deref().unwrap_or_default();
     let name = karmada.metadata.name.as_deref().unwrap_or_default();
+    // controller.go `removeFinalizer` reads the CR again (the run wrote its status meanwhile)
+    // and retries on a conflict.
+    let api = Api::<Karmada>::namespaced(global.clone(), namespace);
+    let Some(karmada) = api.get_opt(name).await? else {
+        return Ok(());
+    };
     let remaining: Vec<String> = karmada
         .metadata
         .finalizers
@@ -349,8 +473,7 @@ async fn delete(global: &Client, karmada: &Karmada) -> Step {
         "finalizers": remaining,
         "resourceVersion": karmada.metadata.resource_version,
     }});
-    Api::<Karmada>::namespaced(global.clone(), namespace)
-        .patch(name, &PatchParams::default(), &Patch::Merge(patch))
+    api.patch(name, &PatchParams::default(), &Patch::Merge(patch))
         .await?;
     Ok(())
 }

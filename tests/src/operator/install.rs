@@ -26,7 +26,16 @@ pub(super) struct Failure(pub String);
 
 impl From<kube::Error> for Failure {
     fn from(error: kube::Error) -> Self {
-        Self(format!("failed to executed the workflow: {error}"))
+        Self(message_of(&error))
+    }
+}
+
+/// What a Go client's error says: the API server's message for a refusal (a `StatusError`'s
+/// `Error()`), else the error itself.
+pub(super) fn message_of(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -70,7 +79,17 @@ pub(super) async fn run(
         }
         let ready = match component.kind {
             WorkloadKind::StatefulSet => {
-                workloads::apply_statefulset(&host, &namespace, &name, &workload, settings).await?
+                // The wrapping of `runDeployEtcd` (`pkg/tasks/init/etcd.go`) around
+                // `installKarmadaEtcd` (`pkg/controlplane/etcd/etcd.go`).
+                workloads::apply_statefulset(&host, &namespace, &name, &workload, settings)
+                    .await
+                    .map_err(|e| {
+                        Failure(format!(
+                            "failed to install etcd component, err: error when creating Etcd \
+                             statefulset, err: {}",
+                            message_of(&e)
+                        ))
+                    })?
             }
             WorkloadKind::Deployment => {
                 workloads::apply_deployment(
