@@ -26,8 +26,8 @@
 //!   retried (`planner.go`). [`TeardownFault`] makes it fail or never finish, for the tests of a
 //!   deletion that cannot.
 //!
-//! It plays the kubelet too: pods of the instance are marked Running and Ready once their PVCs
-//! are Bound. It also runs as a Deployment of its own name and label in `karmada-system`, so
+//! It plays the kubelet too, on every round: pods of the instance are marked Running and Ready
+//! once their PVCs are Bound, unless their image is one it was told cannot be pulled. It also runs as a Deployment of its own name and label in `karmada-system`, so
 //! that "is karmada-operator running" has the answer the real one's install gives.
 
 use std::collections::HashMap;
@@ -173,12 +173,14 @@ pub(crate) enum Run {
 
 type Runs = Arc<Mutex<HashMap<String, Run>>>;
 type Fault = Arc<Mutex<TeardownFault>>;
+type Tag = Arc<Mutex<Option<String>>>;
 
 /// The stand-in operator at work in the background; stopped when dropped.
 pub struct StandInOperator {
     task: JoinHandle<()>,
     runs: Runs,
     teardown: Fault,
+    unpullable: Tag,
 }
 
 impl StandInOperator {
@@ -196,6 +198,8 @@ impl StandInOperator {
         let shared = runs.clone();
         let teardown: Fault = Arc::default();
         let fault = teardown.clone();
+        let unpullable: Tag = Arc::default();
+        let refused = unpullable.clone();
         let task = tokio::spawn(async move {
             loop {
                 let _ = workloads::run_as_deployment(&global).await;
@@ -211,6 +215,16 @@ impl StandInOperator {
                         );
                         // A step that cannot even be tried (a write refused) is tried again on
                         // the next round, as controller-runtime would requeue it.
+                        let tag = refused.lock().ok().and_then(|t| t.clone());
+                        if karmada.metadata.deletion_timestamp.is_none()
+                            && let Ok(host) = host_client(&global, &karmada).await
+                        {
+                            let namespace =
+                                karmada.metadata.namespace.as_deref().unwrap_or_default();
+                            let name = karmada.metadata.name.as_deref().unwrap_or_default();
+                            let _ = workloads::play_kubelet(&host, namespace, name, tag.as_deref())
+                                .await;
+                        }
                         let round = Round {
                             global: &global,
                             karmada_api: &karmada_api,
@@ -229,6 +243,15 @@ impl StandInOperator {
             task,
             runs,
             teardown,
+            unpullable,
+        }
+    }
+
+    /// Makes the kubelet it plays unable to pull any image tagged `tag` (`None`: every image
+    /// pulls): such pods are never Ready, as in ImagePullBackOff.
+    pub fn set_unpullable_tag(&self, tag: Option<&str>) {
+        if let Ok(mut current) = self.unpullable.lock() {
+            *current = tag.map(str::to_owned);
         }
     }
 

@@ -117,3 +117,80 @@ async fn a_size_change_past_admission_shows_the_refused_statefulset_update_while
         "{described}"
     );
 }
+
+#[tokio::test]
+async fn an_upgrade_whose_new_pods_never_start_stays_upgrading_though_the_operator_completes() {
+    let plane = global_cluster().await;
+    let client = plane.client();
+    let _controller = Controller::start(&plane, "controller", &[]);
+    let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
+    create(
+        &client,
+        &instance(
+            "demo",
+            json!({"karmada": {"version": "v1.17.5"}, "etcd": {"storage": {"type": "EmptyDir"}}}),
+        ),
+    )
+    .await;
+    status_where(&client, "demo", "Running at v1.17.5", |status| {
+        phase_is(Phase::Running)(status)?;
+        match status.condition("Upgrading") {
+            Some(c) if c.status == "False" && c.message.contains("runs v1.17.5") => Ok(()),
+            other => Err(format!("Upgrading {other:?}")),
+        }
+    })
+    .await;
+
+    // The new images cannot be pulled: the old pods go on serving, which is all the operator's
+    // wait asks (wait.go: one ready pod), so its run completes.
+    operator.set_unpullable_tag(Some("v1.18.2"));
+    let patch = json!({"spec": {"karmada": {"version": "v1.18.2"}}});
+    Api::<MulticloudInstance>::all(client.clone())
+        .patch("demo", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("the upgrade is written");
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(client.clone(), "k-demo");
+    let webhook = format!("{}-webhook", KarmadaObjects::new("demo").prefix());
+    eventually("the operator to roll the webhook to v1.18.2", || async {
+        let d = deployments.get(&webhook).await.map_err(|e| e.to_string())?;
+        let image = d
+            .spec
+            .and_then(|s| s.template.spec)
+            .and_then(|s| s.containers.first().and_then(|c| c.image.clone()))
+            .unwrap_or_default();
+        let karmada = karmada_of(&client, "demo").await;
+        let completed = karmada["status"]["conditions"][0]["reason"] == "Completed";
+        if image.ends_with(":v1.18.2") && completed {
+            Ok(())
+        } else {
+            Err(format!("image {image}, Karmada CR {}", karmada["status"]))
+        }
+    })
+    .await;
+    let upgrading = status_where(&client, "demo", "Upgrading, rolling out", |status| {
+        match status.condition("Upgrading") {
+            Some(c) if c.status == "True" && c.message.contains("webhook (v1.18.2;") => Ok(()),
+            other => Err(format!("Upgrading {other:?}")),
+        }
+    })
+    .await;
+    let status = upgrading.status.unwrap_or_default();
+    let message = condition_message(&status, "Upgrading");
+    assert!(
+        message.contains("waiting for every karmada component to run v1.18.2")
+            && message.contains("webhook (v1.18.2; rolling out: 1 old replicas still running)"),
+        "the old pods are named as still running: {message}"
+    );
+    assert_eq!(status.phase, Some(Phase::Running), "the old version serves");
+
+    // Once the images pull, the rollout ends and the instance runs the version it asks for.
+    operator.set_unpullable_tag(None);
+    status_where(&client, "demo", "at v1.18.2", |status| {
+        match status.condition("Upgrading") {
+            Some(c) if c.status == "False" && c.message.contains("runs v1.18.2") => Ok(()),
+            other => Err(format!("Upgrading {other:?}")),
+        }
+    })
+    .await;
+}

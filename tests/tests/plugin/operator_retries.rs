@@ -103,3 +103,39 @@ async fn create_wait_fails_at_once_with_the_operators_message_when_it_refuses_th
         "it failed on the refusal, not at the timeout: {refused}"
     );
 }
+
+#[tokio::test]
+async fn diagnose_names_a_failed_crd_download_as_such() {
+    let env = Env::start().await;
+    // A port nothing listens on: karmada-operator's first task cannot fetch the tarball.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let url = format!("http://{closed}/karmada/v1.18.2/crds.tar.gz");
+    env.plugin
+        .run(&["create", "air", "--ephemeral", "--crd-tarball-url", &url])
+        .await
+        .expect_success();
+
+    let diagnosed = eventually("diagnose to name the CRD download", || async {
+        let run = env.plugin.run(&["diagnose", "air"]).await;
+        if run.code == 1
+            && run
+                .stdout
+                .contains("First problem: Karmada CRDs downloaded")
+        {
+            Ok(run)
+        } else {
+            Err(run.to_string())
+        }
+    })
+    .await;
+    assert_contains(
+        &diagnosed.stdout,
+        &[
+            "karmada-operator could not fetch the Karmada CRDs",
+            &format!("failed to download CRD tar, err: Get \"{url}\""),
+            "spec.crdTarball",
+        ],
+    );
+}
