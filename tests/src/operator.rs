@@ -59,6 +59,9 @@ const PERIOD: Duration = Duration::from_millis(250);
 /// sub-second to seconds).
 const RETRY: Duration = Duration::from_millis(500);
 
+/// Bound on one step of a round (a handful of API calls).
+const STEP_LIMIT: Duration = Duration::from_secs(10);
+
 /// The real operator's wait for each component (`pkg/tasks/init/wait.go`).
 pub const COMPONENT_WAIT: Duration = Duration::from_secs(120);
 
@@ -116,6 +119,19 @@ pub async fn report_ready(
     reason: &str,
     message: &str,
 ) {
+    write_ready(client, instance, status, reason, message)
+        .await
+        .expect("Karmada status is written");
+}
+
+/// [`report_ready`], for the stand-in: a write that fails is its error, tried again later.
+async fn write_ready(
+    client: &Client,
+    instance: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+) -> Result<(), kube::Error> {
     let namespace = multicloud_api::names::namespace(instance);
     let api: Api<Karmada> = Api::namespaced(client.clone(), &namespace);
     let secret =
@@ -131,8 +147,8 @@ pub async fn report_ready(
         report["status"]["secretRef"] = json!({"namespace": namespace, "name": secret});
     }
     api.patch_status(instance, &PatchParams::default(), &Patch::Merge(report))
-        .await
-        .expect("Karmada status is written");
+        .await?;
+    Ok(())
 }
 
 /// Now, in RFC 3339 with sub-second precision, so that two reports differ.
@@ -202,29 +218,37 @@ impl StandInOperator {
         let refused = unpullable.clone();
         let task = tokio::spawn(async move {
             loop {
-                let _ = workloads::run_as_deployment(&global).await;
-                if let Ok(list) = Api::<Karmada>::all(global.clone())
-                    .list(&ListParams::default())
-                    .await
-                {
+                // The clients have no read timeout: a request that never gets an answer (an API
+                // server under load, or stopped mid-request) must not stall the stand-in for
+                // good, so each step is bounded and tried again on the next round.
+                let _ =
+                    tokio::time::timeout(STEP_LIMIT, workloads::run_as_deployment(&global)).await;
+                let listed = tokio::time::timeout(
+                    STEP_LIMIT,
+                    Api::<Karmada>::all(global.clone()).list(&ListParams::default()),
+                )
+                .await;
+                if let Ok(Ok(list)) = listed {
                     for karmada in list.items {
                         let key = format!(
                             "{}/{}",
                             karmada.metadata.namespace.as_deref().unwrap_or_default(),
                             karmada.metadata.name.as_deref().unwrap_or_default()
                         );
-                        // A step that cannot even be tried (a write refused) is tried again on
-                        // the next round, as controller-runtime would requeue it.
                         let tag = refused.lock().ok().and_then(|t| t.clone());
-                        if karmada.metadata.deletion_timestamp.is_none()
-                            && let Ok(host) = host_client(&global, &karmada).await
-                        {
-                            let namespace =
-                                karmada.metadata.namespace.as_deref().unwrap_or_default();
-                            let name = karmada.metadata.name.as_deref().unwrap_or_default();
-                            let _ = workloads::play_kubelet(&host, namespace, name, tag.as_deref())
-                                .await;
-                        }
+                        let kubelet = async {
+                            if karmada.metadata.deletion_timestamp.is_none()
+                                && let Ok(host) = host_client(&global, &karmada).await
+                            {
+                                let namespace =
+                                    karmada.metadata.namespace.as_deref().unwrap_or_default();
+                                let name = karmada.metadata.name.as_deref().unwrap_or_default();
+                                let _ =
+                                    workloads::play_kubelet(&host, namespace, name, tag.as_deref())
+                                        .await;
+                            }
+                        };
+                        let _ = tokio::time::timeout(STEP_LIMIT, kubelet).await;
                         let round = Round {
                             global: &global,
                             karmada_api: &karmada_api,
@@ -233,7 +257,9 @@ impl StandInOperator {
                             wait,
                             teardown: &fault,
                         };
-                        let _ = handle(&round, &karmada).await;
+                        // A step that cannot even be tried (a write refused) is tried again on
+                        // the next round, as controller-runtime would requeue it.
+                        let _ = tokio::time::timeout(STEP_LIMIT, handle(&round, &karmada)).await;
                     }
                 }
                 tokio::time::sleep(PERIOD).await;
@@ -315,7 +341,7 @@ async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
     if let Err(message) = validation::validate(karmada) {
         // validating.go: the condition and an Event, then no requeue (controller.go returns
         // nil); the next spec change is validated again.
-        report_ready(global, name, "False", "ValidationError", &message).await;
+        write_ready(global, name, "False", "ValidationError", &message).await?;
         set(runs, key, Run::Refused { generation });
         return Ok(());
     }
@@ -330,14 +356,14 @@ async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
         Some(Run::Running { at, since }) => (at, since),
         _ => {
             // A new run: the condition is reset first (helper.go KarmadaInProgressing).
-            report_ready(
+            write_ready(
                 global,
                 name,
                 "False",
                 "Progressing",
                 "karmada init job is in progressing",
             )
-            .await;
+            .await?;
             let since = Instant::now();
             set(
                 runs,
@@ -353,14 +379,14 @@ async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
     let outcome = install::run(global, karmada, karmada_api).await;
     match outcome {
         Ok(install::Progress::Completed) => {
-            report_ready(
+            write_ready(
                 global,
                 name,
                 "True",
                 "Completed",
                 "karmada init job is completed",
             )
-            .await;
+            .await?;
             set(runs, key, Run::Done { generation });
         }
         // Each step has its own wait (wait.go): a step reached anew starts its clock.
@@ -380,7 +406,7 @@ async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
             // `pkg/tasks/init/etcd.go`); the job's error is the condition's message as it is.
             let message =
                 format!("waiting for {component} to ready timeout, err: context deadline exceeded");
-            report_ready(global, name, "False", "Failed", &message).await;
+            write_ready(global, name, "False", "Failed", &message).await?;
             set(
                 runs,
                 key,
@@ -392,7 +418,7 @@ async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
         }
         Ok(install::Progress::Waiting(_)) => {}
         Err(install::Failure(message)) => {
-            report_ready(global, name, "False", "Failed", &message).await;
+            write_ready(global, name, "False", "Failed", &message).await?;
             set(
                 runs,
                 key,
@@ -437,14 +463,14 @@ async fn delete(round: &Round<'_>, karmada: &Karmada) -> Step {
             return Ok(());
         }
         // planner.go `preRunJob`: each deinit run resets the condition first.
-        report_ready(
+        write_ready(
             global,
             name,
             "False",
             "Progressing",
             "karmada deinit job is in progressing",
         )
-        .await;
+        .await?;
         let fault = round.teardown.lock().map(|f| f.clone()).unwrap_or_default();
         let outcome = match fault {
             TeardownFault::Hangs => {
@@ -464,7 +490,7 @@ async fn delete(round: &Round<'_>, karmada: &Karmada) -> Step {
         };
         if let Err(message) = outcome {
             // planner.go `runJobErr`: the job's error, then a requeue.
-            report_ready(global, name, "False", "Failed", &message).await;
+            write_ready(global, name, "False", "Failed", &message).await?;
             set(
                 runs,
                 key,

@@ -168,12 +168,15 @@ async fn an_upgrade_whose_new_pods_never_start_stays_upgrading_though_the_operat
         }
     })
     .await;
-    let upgrading = status_where(&client, "demo", "Upgrading, rolling out", |status| {
-        match status.condition("Upgrading") {
+    let upgrading = status_where(
+        &client,
+        "demo",
+        "Upgrading, rolling out",
+        |status| match status.condition("Upgrading") {
             Some(c) if c.status == "True" && c.message.contains("webhook (v1.18.2;") => Ok(()),
             other => Err(format!("Upgrading {other:?}")),
-        }
-    })
+        },
+    )
     .await;
     let status = upgrading.status.unwrap_or_default();
     let message = condition_message(&status, "Upgrading");
