@@ -40,17 +40,18 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::Client;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use multicloud_api::karmada::Karmada;
-use multicloud_api::observed::operator::{FINALIZER, tears_down};
 use multicloud_runtime::kubeconfig::ClientOptions;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 mod defaults;
 mod install;
+mod teardown;
 mod validation;
 mod workloads;
 
 pub use defaults::OPERATOR_VERSION;
+pub use teardown::TeardownFault;
 
 /// How often the stand-in looks at the Karmada CRs and their workloads.
 const PERIOD: Duration = Duration::from_millis(250);
@@ -156,20 +157,6 @@ pub fn now() -> String {
     k8s_openapi::jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
         .to_string()
-}
-
-/// How the stand-in's teardown of a deleted Karmada CR goes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum TeardownFault {
-    /// As the real one's: it deletes what it made, then removes its finalizer.
-    #[default]
-    None,
-    /// Every teardown run fails with this message (as an API server refusing the operator's
-    /// deletes would make it: `pkg/tasks/deinit/component.go` returns the error).
-    Fails(String),
-    /// The teardown run never returns (a call that hangs): the condition stays `Progressing`
-    /// and the finalizer stays.
-    Hangs,
 }
 
 /// The run of one CR's install in progress, or the generation it last completed.
@@ -326,7 +313,7 @@ async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
         ..
     } = *round;
     if karmada.metadata.deletion_timestamp.is_some() {
-        return delete(round, karmada).await;
+        return teardown::delete(round, karmada).await;
     }
     if defaults::ensure(global, karmada).await? {
         // Written: the next round reads the CR as it now is.
@@ -436,95 +423,6 @@ fn set(runs: &Runs, key: &str, run: Run) {
     if let Ok(mut runs) = runs.lock() {
         runs.insert(key.to_owned(), run);
     }
-}
-
-/// The deletion of `karmada`: the teardown unless the label disables it, then the finalizer.
-async fn delete(round: &Round<'_>, karmada: &Karmada) -> Step {
-    let Round {
-        global, runs, key, ..
-    } = *round;
-    let holds = karmada
-        .metadata
-        .finalizers
-        .as_ref()
-        .is_some_and(|f| f.iter().any(|f| f == FINALIZER));
-    if !holds {
-        return Ok(());
-    }
-    let current = runs.lock().ok().and_then(|r| r.get(key).cloned());
-    if matches!(current, Some(Run::TearingDown)) {
-        // A run that hangs holds the CR's worker (controller-runtime never runs one key twice
-        // at once): nothing more happens to it, not even the label, until a restart.
-        return Ok(());
-    }
-    if tears_down(karmada) {
-        let name = karmada.metadata.name.as_deref().unwrap_or_default();
-        if matches!(current, Some(Run::Failed { at, .. }) if at.elapsed() < RETRY) {
-            return Ok(());
-        }
-        // planner.go `preRunJob`: each deinit run resets the condition first.
-        write_ready(
-            global,
-            name,
-            "False",
-            "Progressing",
-            "karmada deinit job is in progressing",
-        )
-        .await?;
-        let fault = round.teardown.lock().map(|f| f.clone()).unwrap_or_default();
-        let outcome = match fault {
-            TeardownFault::Hangs => {
-                set(runs, key, Run::TearingDown);
-                return Ok(());
-            }
-            TeardownFault::Fails(message) => Err(message),
-            TeardownFault::None => match host_client(global, karmada).await {
-                Ok(host) => workloads::tear_down(&host, karmada)
-                    .await
-                    .map_err(|e| install::message_of(&e)),
-                Err(e) => Err(format!(
-                    "error when creating cluster client to install karmada, err: {}",
-                    install::message_of(&e)
-                )),
-            },
-        };
-        if let Err(message) = outcome {
-            // planner.go `runJobErr`: the job's error, then a requeue.
-            write_ready(global, name, "False", "Failed", &message).await?;
-            set(
-                runs,
-                key,
-                Run::Failed {
-                    at: Instant::now(),
-                    generation: karmada.metadata.generation.unwrap_or_default(),
-                },
-            );
-            return Ok(());
-        }
-    }
-    let namespace = karmada.metadata.namespace.as_deref().unwrap_or_default();
-    let name = karmada.metadata.name.as_deref().unwrap_or_default();
-    // controller.go `removeFinalizer` reads the CR again (the run wrote its status meanwhile)
-    // and retries on a conflict.
-    let api = Api::<Karmada>::namespaced(global.clone(), namespace);
-    let Some(karmada) = api.get_opt(name).await? else {
-        return Ok(());
-    };
-    let remaining: Vec<String> = karmada
-        .metadata
-        .finalizers
-        .iter()
-        .flatten()
-        .filter(|f| *f != FINALIZER)
-        .cloned()
-        .collect();
-    let patch = json!({"metadata": {
-        "finalizers": remaining,
-        "resourceVersion": karmada.metadata.resource_version,
-    }});
-    api.patch(name, &PatchParams::default(), &Patch::Merge(patch))
-        .await?;
-    Ok(())
 }
 
 /// The client of the CR's host cluster: the one its `spec.hostCluster.secretRef` names, or
