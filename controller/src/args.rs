@@ -70,6 +70,11 @@ pub struct Args {
     #[arg(long, value_parser = positive, default_value = "30m")]
     pub install_timeout: Duration,
 
+    /// How long karmada-operator's teardown of a deleted instance may take before the instance
+    /// reports that its deletion is not finishing, with the way out.
+    #[arg(long, value_parser = positive, default_value = "5m")]
+    pub teardown_timeout: Duration,
+
     /// Instances reconciled at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: u16,

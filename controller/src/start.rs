@@ -87,6 +87,7 @@ fn options(args: &Args, identity: String) -> Options {
             remote_timeout: args.remote_timeout,
             reconcile_timeout: args.reconcile_timeout,
             install_timeout: args.install_timeout,
+            teardown_timeout: args.teardown_timeout,
         },
         member_interval: args.member_interval,
         concurrency: args.concurrency,

@@ -16,8 +16,12 @@ mod kubeconfigs;
 mod ownership;
 #[path = "controller/rbac.rs"]
 mod rbac;
+#[path = "controller/spec_change.rs"]
+mod spec_change;
 #[path = "controller/status.rs"]
 mod status;
+#[path = "controller/stuck_deletion.rs"]
+mod stuck_deletion;
 #[path = "controller/support.rs"]
 mod support;
 #[path = "controller/teardown.rs"]
