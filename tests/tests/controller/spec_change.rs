@@ -172,8 +172,17 @@ async fn an_upgrade_whose_new_pods_never_start_stays_upgrading_though_the_operat
         &client,
         "demo",
         "Upgrading, rolling out",
+        // Until the stand-in's Deployment controller has seen the new template, the message
+        // says so ("its controller has not seen the change yet"); then it names the old pods.
         |status| match status.condition("Upgrading") {
-            Some(c) if c.status == "True" && c.message.contains("webhook (v1.18.2;") => Ok(()),
+            Some(c)
+                if c.status == "True"
+                    && c.message.contains(
+                        "webhook (v1.18.2; rolling out: 1 old replicas still running)",
+                    ) =>
+            {
+                Ok(())
+            }
             other => Err(format!("Upgrading {other:?}")),
         },
     )
