@@ -142,6 +142,12 @@ impl NodeCluster {
     /// with the logs, which the error names.
     pub async fn start(options: NodeOptions) -> Result<Self, Error> {
         crate::install_crypto_provider();
+        if !rustix::process::geteuid().is_root() {
+            return Err(Error::io(
+                "a node cluster needs root (it makes a network namespace, mounts and cgroups)",
+                std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            ));
+        }
         let binaries = Binaries::from_env()?;
         let controller_manager =
             binaries
