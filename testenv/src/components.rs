@@ -170,6 +170,9 @@ pub(crate) fn apiserver_args(
         // The apiserver would publish 127.0.0.1 as the endpoint of the `kubernetes` service,
         // which endpoint validation rejects (loopback), logging an error every 10 s.
         args.push(flag("endpoint-reconciler-type", "none"));
+    } else {
+        // Logs and exec go to the kubelet by the node's address; its name resolves nowhere.
+        args.push(flag("kubelet-preferred-address-types", "InternalIP"));
     }
     if insecure_port {
         args.push(flag("insecure-port", 0));
