@@ -162,6 +162,27 @@ fn kill_one(pid: i32) {
     }
 }
 
+/// Where libcni caches the result of every ADD, named `<network>-<container id>-<interface>`;
+/// not configurable through containerd 1.6.
+const CNI_RESULTS: &str = "/var/lib/cni/results";
+
+/// Removes the cached CNI results of the containers `ids` (64 hex digits each, so a name that
+/// holds one belongs to that container).
+pub(crate) fn remove_cni_results(ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(CNI_RESULTS) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if ids.iter().any(|id| name.contains(&format!("-{id}-"))) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Unmounts (lazily) everything mounted at or below `dir`, deepest first.
 pub(crate) fn unmount_below(dir: &Path) {
     let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {

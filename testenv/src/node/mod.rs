@@ -548,6 +548,19 @@ impl Running {
         }
     }
 
+    /// The ids of containerd's containers (the pods' sandboxes among them).
+    fn container_ids(&self) -> Vec<String> {
+        self.ctr(&["containers", "list", "--quiet"])
+            .map(|ids| {
+                ids.lines()
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn server_url(&self) -> String {
         format!("https://127.0.0.1:{}", self.apiserver_port)
     }
@@ -563,7 +576,9 @@ impl Running {
         // after themselves; whatever is left in the cgroup root is killed. Then containerd, and
         // the shims that outlive it.
         let shims = cleanup::shim_pids(&self.layout.containerd_state);
+        let mut sandboxes = Vec::new();
         if self.containerd.is_some() {
+            sandboxes = self.container_ids();
             self.delete_tasks();
         }
         if let Some(root) = &self.cgroup_root {
@@ -587,6 +602,9 @@ impl Running {
         }
         self.forwards.clear();
         cleanup::unmount_below(&self.dir);
+        // Deleted without CRI, the sandboxes were never torn down by CNI, which would have
+        // removed the results it cached for them on the host.
+        cleanup::remove_cni_results(&sandboxes);
         if let Some(root) = self.cgroup_root.take() {
             cleanup::remove_cgroup_root(&root);
         }
