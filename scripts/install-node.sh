@@ -35,6 +35,11 @@ fi
 
 # The tag of build/pause/Makefile in the v1.20.2 tree.
 pause_tag=3.4
+case "$(uname -m)" in
+  x86_64) arch=amd64 ;;
+  aarch64|arm64) arch=arm64 ;;
+  *) arch="$(uname -m)" ;;
+esac
 archive="$dest/pause_$pause_tag.oci.tar"
 if [ -f "$archive" ]; then
   echo "node: reusing $archive"
@@ -59,7 +64,7 @@ diff_id="$(sha256 "$work/layer.tar")"
 gzip -n "$work/layer.tar"
 layer_size="$(size "$work/layer.tar.gz")"
 layer="$(blob "$work/layer.tar.gz")"
-printf '%s' "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"User\":\"65535:65535\",\
+printf '%s' "{\"architecture\":\"$arch\",\"os\":\"linux\",\"config\":{\"User\":\"65535:65535\",\
 \"Entrypoint\":[\"/pause\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$diff_id\"]}}" \
   > "$work/config.json"
 config_size="$(size "$work/config.json")"
@@ -73,7 +78,7 @@ manifest="$(blob "$work/manifest.json")"
 printf '%s' '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
 # The name is local on purpose: no registry is ever asked for it.
 printf '%s' "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\
-\"digest\":\"sha256:$manifest\",\"size\":$manifest_size,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"},\
+\"digest\":\"sha256:$manifest\",\"size\":$manifest_size,\"platform\":{\"architecture\":\"$arch\",\"os\":\"linux\"},\
 \"annotations\":{\"io.containerd.image.name\":\"localhost/multicloud-testenv/pause:$pause_tag\",\
 \"org.opencontainers.image.ref.name\":\"$pause_tag\"}}]}" > "$layout/index.json"
 tar -C "$layout" --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$archive.tmp" oci-layout index.json blobs
