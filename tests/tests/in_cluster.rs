@@ -486,9 +486,12 @@ async fn the_webhook_restarts_and_renews_its_certificate_under_load_without_fail
     // `install --renew-certificate`: a new CA and certificate; the pods change over when
     // kubelet updates their Secret volume.
     let pods: Api<Pod> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+    let before = every_webhook_reloaded(&pods).await;
     assert!(
-        every_webhook_reloaded(&pods).await.is_err(),
-        "nothing reloaded yet"
+        before
+            .as_ref()
+            .is_err_and(|why| why.ends_with("serves the old certificate")),
+        "before the renewal no pod has reloaded: {before:?}"
     );
     let load = Load::start(&client);
     let renew = plugin.run(&["install", "--renew-certificate"]).await;
