@@ -1,31 +1,27 @@
-//! Command-line flags; every one can also come from the environment, as in a Deployment.
+//! Command-line flags. Each is also read from the environment, as a Deployment sets it: from
+//! `MULTICLOUD_CONTROLLER_<FLAG>` (see [`multicloud_runtime::args`]), except the Lease's
+//! identity and namespace, which come from the downward API's `POD_NAME` and `POD_NAMESPACE`.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use multicloud_runtime::args::{Flags, KubeconfigArgs, MetricsArgs, positive_duration as positive};
+use multicloud_runtime::logging::LogArgs;
+
+/// The prefix of the environment variable of each flag.
+pub const ENV_PREFIX: &str = "MULTICLOUD_CONTROLLER";
 
 /// Reconciles MulticloudInstances into Karmada control planes through karmada-operator.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "multicloud-controller", version)]
 pub struct Args {
-    /// kubeconfig of the global cluster; `$KUBECONFIG`, `~/.kube/config` or the in-cluster
-    /// configuration when absent.
-    #[arg(long)]
-    pub kubeconfig: Option<PathBuf>,
+    /// The global cluster.
+    #[command(flatten)]
+    pub kube: KubeconfigArgs,
 
-    /// Context of the kubeconfig to use.
-    #[arg(long)]
-    pub context: Option<String>,
-
-    /// Address of the HTTP server for /healthz, /readyz and /metrics.
-    #[arg(
-        long,
-        env = "MULTICLOUD_METRICS_ADDRESS",
-        default_value = "0.0.0.0:8080"
-    )]
-    pub metrics_address: SocketAddr,
+    /// The probe and metrics server.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 
     /// Run without leader election (only when a single replica can ever run).
     #[arg(long)]
@@ -74,31 +70,21 @@ pub struct Args {
     #[arg(long, value_parser = positive, default_value = "30m")]
     pub install_timeout: Duration,
 
+    /// How long karmada-operator's teardown of a deleted instance may take before the instance
+    /// reports that its deletion is not finishing, with the way out.
+    #[arg(long, value_parser = positive, default_value = "5m")]
+    pub teardown_timeout: Duration,
+
     /// Instances reconciled at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: u16,
 
-    /// Log format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
-
-/// A duration greater than zero (`15`, `15s`, `500ms`, `1m`).
-fn positive(value: &str) -> Result<Duration, String> {
-    match multicloud_api::duration::parse(value)? {
-        Duration::ZERO => Err(format!("`{value}` must be greater than zero")),
-        duration => Ok(duration),
-    }
-}
+impl Flags for Args {}
 
 #[cfg(test)]
 mod tests {
@@ -110,6 +96,20 @@ mod tests {
         assert_eq!(args.lease_name, "multicloud-controller");
         assert_eq!(args.poll_interval, Duration::from_secs(15));
         assert!(!args.no_leader_election);
+    }
+
+    #[test]
+    fn every_flag_has_an_environment_variable() {
+        let command = multicloud_runtime::args::command::<Args>(ENV_PREFIX);
+        for arg in command.get_arguments() {
+            let env = arg.get_env().map(|env| env.to_string_lossy().into_owned());
+            let expected = match arg.get_id().as_str() {
+                "identity" => "POD_NAME".to_owned(),
+                "lease_namespace" => "POD_NAMESPACE".to_owned(),
+                id => format!("MULTICLOUD_CONTROLLER_{}", id.to_uppercase()),
+            };
+            assert_eq!(env, Some(expected), "--{}", arg.get_id());
+        }
     }
 
     #[test]

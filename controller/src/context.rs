@@ -31,6 +31,8 @@ pub struct Settings {
     pub reconcile_timeout: Duration,
     /// How long an install or a spec change may take before the instance is reported Failed.
     pub install_timeout: Duration,
+    /// How long karmada-operator's teardown may take before it is reported as not finishing.
+    pub teardown_timeout: Duration,
 }
 
 /// Shared state of the reconciler.

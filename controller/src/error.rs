@@ -1,4 +1,6 @@
-//! Errors of a reconcile: each says what the controller was doing when it failed.
+//! Errors of a reconcile: each says what the controller was doing when it failed, and carries
+//! why as its source, which the message does not repeat: show them with
+//! [`multicloud_runtime::report::error_chain`].
 
 use thiserror::Error;
 
@@ -6,7 +8,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum Error {
     /// An API call failed.
-    #[error("failed to {action}: {source}")]
+    #[error("failed to {action}")]
     Kube {
         /// What was being done, e.g. "apply Karmada k-demo/demo".
         action: String,
@@ -27,7 +29,7 @@ pub enum Error {
     )]
     NotSynced(&'static str),
     /// An object could not be turned into JSON (a bug, never the user's input).
-    #[error("failed to encode {what}: {source}")]
+    #[error("failed to encode {what}")]
     Encode {
         /// The object.
         what: String,
@@ -44,11 +46,6 @@ impl Error {
             action: action.into(),
             source,
         }
-    }
-
-    /// Whether the error is the API server's 404.
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::Kube { source, .. } if is_status(source, 404))
     }
 }
 

@@ -13,6 +13,7 @@ use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{FINALIZER, LOCAL_CLUSTER, RETAINED_FROM_ANNOTATION};
 use multicloud_api::names::KarmadaObjects;
 use multicloud_api::{DeletionPolicy, MulticloudInstance, names};
+use multicloud_runtime::report::error_chain;
 use serde_json::json;
 
 use crate::context::Context;
@@ -105,102 +106,127 @@ pub enum Cleanup {
 /// is annotated or deleted: a namespace or Karmada CR of its name that is not its own (the reason
 /// it waited) is left exactly as it was.
 pub async fn clean_up(ctx: &Context, instance: &MulticloudInstance) -> Result<Cleanup> {
-    let name = instance.name();
-    let namespace = names::namespace(name);
-    let karmada_name = names::karmada(name);
+    let namespace = names::namespace(instance.name());
     let karmadas: Api<Karmada> = Api::namespaced(ctx.client.clone(), &namespace);
-    let karmada = match karmadas.get_opt(&karmada_name).await {
-        Ok(found) => found,
-        // Without the Karmada CRD there is no Karmada CR to delete or retain.
-        Err(e) if crate::error::is_status(&e, 404) => None,
-        Err(e) => {
-            return Err(Error::kube(
-                format!("read Karmada {namespace}/{karmada_name}"),
-                e,
-            ));
-        }
-    };
-    let karmada = karmada.filter(|k| ownership::is_own(&k.metadata, instance));
+    let karmada = own_karmada(&karmadas, instance).await?;
     match instance.spec.deletion_policy {
         DeletionPolicy::Retain => {
             if let Some(karmada) = karmada {
-                let annotations = karmada.metadata.annotations.unwrap_or_default();
-                if annotations
-                    .get(RETAINED_FROM_ANNOTATION)
-                    .map(String::as_str)
-                    != Some(name)
-                {
-                    // A merge patch, not an apply: an apply of only this annotation would give up
-                    // our ownership of the spec fields, and the API server would remove them.
-                    let patch =
-                        json!({"metadata": {"annotations": {RETAINED_FROM_ANNOTATION: name}}});
-                    karmadas
-                        .patch(&karmada_name, &PatchParams::default(), &Patch::Merge(patch))
-                        .await
-                        .map_err(|e| {
-                            Error::kube(format!("annotate Karmada {namespace}/{karmada_name}"), e)
-                        })?;
-                }
+                mark_retained(&karmadas, karmada, instance.name()).await?;
             }
             Ok(Cleanup::Done)
         }
         DeletionPolicy::Delete => {
             if let Some(karmada) = karmada {
-                if karmada.metadata.deletion_timestamp.is_none() {
-                    tracing::info!(instance = name, "deleting Karmada CR");
-                    karmadas
-                        .delete(&karmada_name, &DeleteParams::background())
-                        .await
-                        .map_err(|e| {
-                            Error::kube(format!("delete Karmada {namespace}/{karmada_name}"), e)
-                        })?;
-                }
-                return Ok(Cleanup::Waiting(format!(
-                    "waiting for karmada-operator to tear down and remove the Karmada CR \
-                     {namespace}/{karmada_name}"
-                )));
+                return delete_karmada(&karmadas, &karmada, instance.name()).await;
             }
             // karmada-operator's teardown removes workloads, Services and Secrets but never the
             // etcd PVCs or the namespace (operator/pkg/deinit.go `DefaultDeInitTasks`;
             // operator/pkg/tasks/deinit/component.go `runRemoveEtcd` deletes the StatefulSet and
             // its Services only): on the management cluster they are ours to remove.
             let cluster = instance.spec.management_cluster.as_str();
-            if cluster != LOCAL_CLUSTER {
-                let remote = match ctx.clusters.client(cluster).await {
-                    Ok(client) => client,
-                    Err(blocker) => {
-                        return Ok(Cleanup::Waiting(format!(
-                            "cannot remove namespace {namespace} and its etcd PVCs from \
-                             management cluster `{cluster}`: {}",
-                            blocker.message
-                        )));
-                    }
-                };
-                let removal = remove_namespace(remote, instance, Some(cluster));
-                match tokio::time::timeout(ctx.settings.remote_timeout, removal).await {
-                    Ok(Ok(None)) => {}
-                    Ok(Ok(Some(waiting))) => return Ok(Cleanup::Waiting(waiting)),
-                    Ok(Err(error)) => {
-                        return Ok(Cleanup::Waiting(format!(
-                            "cannot remove namespace {namespace} and its etcd PVCs from \
-                             management cluster `{cluster}` ({error}); deletion goes on once \
-                             it answers"
-                        )));
-                    }
-                    Err(_) => {
-                        return Ok(Cleanup::Waiting(format!(
-                            "management cluster `{cluster}` did not answer within {}s while \
-                             removing namespace {namespace}; deletion goes on once it answers",
-                            ctx.settings.remote_timeout.as_secs()
-                        )));
-                    }
-                }
+            if cluster != LOCAL_CLUSTER
+                && let Some(waiting) = clean_up_management_cluster(ctx, instance, cluster).await
+            {
+                return Ok(Cleanup::Waiting(waiting));
             }
             match remove_namespace(ctx.client.clone(), instance, None).await? {
                 Some(waiting) => Ok(Cleanup::Waiting(waiting)),
                 None => Ok(Cleanup::Done),
             }
         }
+    }
+}
+
+/// The instance's own Karmada CR, if there is one.
+async fn own_karmada(
+    karmadas: &Api<Karmada>,
+    instance: &MulticloudInstance,
+) -> Result<Option<Karmada>> {
+    let karmada_name = names::karmada(instance.name());
+    let karmada = match karmadas.get_opt(&karmada_name).await {
+        Ok(found) => found,
+        // Without the Karmada CRD there is no Karmada CR to delete or retain.
+        Err(e) if crate::error::is_status(&e, 404) => None,
+        Err(e) => {
+            let namespace = names::namespace(instance.name());
+            return Err(Error::kube(
+                format!("read Karmada {namespace}/{karmada_name}"),
+                e,
+            ));
+        }
+    };
+    Ok(karmada.filter(|k| ownership::is_own(&k.metadata, instance)))
+}
+
+/// Annotates the retained `karmada` with the instance `name` it was made for, once.
+async fn mark_retained(karmadas: &Api<Karmada>, karmada: Karmada, name: &str) -> Result<()> {
+    let annotations = karmada.metadata.annotations.unwrap_or_default();
+    if annotations
+        .get(RETAINED_FROM_ANNOTATION)
+        .map(String::as_str)
+        == Some(name)
+    {
+        return Ok(());
+    }
+    let (namespace, karmada_name) = (names::namespace(name), names::karmada(name));
+    // A merge patch, not an apply: an apply of only this annotation would give up our
+    // ownership of the spec fields, and the API server would remove them.
+    let patch = json!({"metadata": {"annotations": {RETAINED_FROM_ANNOTATION: name}}});
+    karmadas
+        .patch(&karmada_name, &PatchParams::default(), &Patch::Merge(patch))
+        .await
+        .map_err(|e| Error::kube(format!("annotate Karmada {namespace}/{karmada_name}"), e))?;
+    Ok(())
+}
+
+/// Deletes the instance's `karmada` (once) and waits for karmada-operator to tear it down.
+async fn delete_karmada(karmadas: &Api<Karmada>, karmada: &Karmada, name: &str) -> Result<Cleanup> {
+    let (namespace, karmada_name) = (names::namespace(name), names::karmada(name));
+    if karmada.metadata.deletion_timestamp.is_none() {
+        tracing::info!(instance = name, "deleting Karmada CR");
+        karmadas
+            .delete(&karmada_name, &DeleteParams::background())
+            .await
+            .map_err(|e| Error::kube(format!("delete Karmada {namespace}/{karmada_name}"), e))?;
+    }
+    Ok(Cleanup::Waiting(format!(
+        "waiting for karmada-operator to tear down and remove the Karmada CR \
+         {namespace}/{karmada_name}"
+    )))
+}
+
+/// Removes the instance's namespace and etcd PVCs from the remote management `cluster`;
+/// what the deletion waits for, until they are gone.
+async fn clean_up_management_cluster(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+    cluster: &str,
+) -> Option<String> {
+    let namespace = names::namespace(instance.name());
+    let remote = match ctx.clusters.client(cluster).await {
+        Ok(client) => client,
+        Err(blocker) => {
+            return Some(format!(
+                "cannot remove namespace {namespace} and its etcd PVCs from management cluster \
+                 `{cluster}`: {}",
+                blocker.message
+            ));
+        }
+    };
+    let removal = remove_namespace(remote, instance, Some(cluster));
+    match tokio::time::timeout(ctx.settings.remote_timeout, removal).await {
+        Ok(Ok(waiting)) => waiting,
+        Ok(Err(error)) => Some(format!(
+            "cannot remove namespace {namespace} and its etcd PVCs from management cluster \
+             `{cluster}` ({}); deletion goes on once it answers",
+            error_chain(&error)
+        )),
+        Err(_) => Some(format!(
+            "management cluster `{cluster}` did not answer within {}s while removing namespace \
+             {namespace}; deletion goes on once it answers",
+            ctx.settings.remote_timeout.as_secs()
+        )),
     }
 }
 

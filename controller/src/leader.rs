@@ -115,21 +115,7 @@ impl Elector {
         let now = MicroTime(Timestamp::now());
         let seconds = i32::try_from(self.config.duration.as_secs()).unwrap_or(i32::MAX);
         let Some(mut lease) = self.api.get_opt(&self.config.name).await? else {
-            let lease = Lease {
-                metadata: ObjectMeta {
-                    name: Some(self.config.name.clone()),
-                    namespace: Some(self.config.namespace.clone()),
-                    ..ObjectMeta::default()
-                },
-                spec: Some(LeaseSpec {
-                    holder_identity: Some(self.config.identity.clone()),
-                    lease_duration_seconds: Some(seconds),
-                    acquire_time: Some(now.clone()),
-                    renew_time: Some(now),
-                    lease_transitions: Some(0),
-                    ..LeaseSpec::default()
-                }),
-            };
+            let lease = self.new_lease(now, seconds);
             return conflict_is_false(self.api.create(&PostParams::default(), &lease).await);
         };
         let spec = lease.spec.take().unwrap_or_default();
@@ -172,6 +158,25 @@ impl Elector {
                 .replace(&self.config.name, &PostParams::default(), &lease)
                 .await,
         )
+    }
+
+    /// The Lease as we create it when there is none: held by us from `now`.
+    fn new_lease(&self, now: MicroTime, seconds: i32) -> Lease {
+        Lease {
+            metadata: ObjectMeta {
+                name: Some(self.config.name.clone()),
+                namespace: Some(self.config.namespace.clone()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(LeaseSpec {
+                holder_identity: Some(self.config.identity.clone()),
+                lease_duration_seconds: Some(seconds),
+                acquire_time: Some(now.clone()),
+                renew_time: Some(now),
+                lease_transitions: Some(0),
+                ..LeaseSpec::default()
+            }),
+        }
     }
 
     /// Gives the Lease up, so another replica need not wait for it to expire.

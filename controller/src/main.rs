@@ -1,19 +1,10 @@
 #![forbid(unsafe_code)]
 
-use clap::Parser;
-use multicloud_controller::args::Args;
+use multicloud_controller::args::{Args, ENV_PREFIX};
+use multicloud_runtime::{args, report};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    match multicloud_controller::run(args).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            std::process::ExitCode::FAILURE
-        }
-    }
+    let args: Args = args::parse(ENV_PREFIX);
+    report::exit_code(multicloud_controller::run(args).await)
 }

@@ -16,6 +16,8 @@ use kube::{Client, Resource};
 use multicloud_api::MulticloudInstance;
 use multicloud_api::karmada::Karmada;
 use multicloud_api::keys::{CLUSTER_LABEL, INSTANCE_LABEL, SYSTEM_NAMESPACE};
+use multicloud_runtime::report::error_chain;
+use multicloud_runtime::watch::retrying;
 use tokio::sync::mpsc;
 
 use crate::clusters::ManagementClusters;
@@ -24,7 +26,7 @@ use crate::events::Recorder;
 use crate::members::MemberCounter;
 use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile};
-use crate::watches::{Readiness, retrying};
+use crate::watches::Readiness;
 
 /// How the reconciler runs.
 #[derive(Debug, Clone)]
@@ -56,33 +58,13 @@ pub async fn run(
     );
 
     let (trigger, triggered) = mpsc::unbounded_channel();
-    let settings = options.settings;
-    let namespaces_ready = Readiness::of(namespaces.clone());
-    let secrets_ready = Readiness::of(secrets.clone());
-    let ctx = Arc::new(Context {
-        client: client.clone(),
+    let caches = Caches {
         karmadas,
         namespaces,
-        namespaces_ready,
-        secrets_ready,
-        clusters: ManagementClusters::new(
-            client.clone(),
-            secrets,
-            settings.remote_timeout,
-            metrics.layer(),
-        ),
-        members: Arc::new(MemberCounter::new(
-            client.clone(),
-            metrics.layer(),
-            options.member_interval,
-            settings.remote_timeout,
-            trigger,
-        )),
-        recorder: Recorder::new(client.clone(), options.identity.clone()),
-        metrics,
-        settings,
-        failures: Failures::default(),
-    });
+        secrets,
+    };
+    let concurrency = options.concurrency;
+    let ctx = context(&client, metrics, options, caches, trigger);
 
     let (instances, writer) = reflector::store();
     let instance_events = watcher(
@@ -92,7 +74,7 @@ pub async fn run(
     .reflect(writer)
     .applied_objects();
     let controller = Controller::for_stream(retrying(instance_events, "instances"), instances)
-        .with_config(controller::Config::default().concurrency(options.concurrency));
+        .with_config(controller::Config::default().concurrency(concurrency));
     let instances = controller.store();
     let by_cluster =
         move |secret: Secret| instances_on(&instances, secret.metadata.name.as_deref());
@@ -112,11 +94,53 @@ pub async fn run(
         .run(reconcile, error_policy, ctx)
         .for_each(|result| async move {
             if let Err(error) = result {
-                tracing::debug!(%error, "controller event");
+                tracing::debug!(error = %error_chain(&error), "controller event");
             }
         })
         .await;
     tracing::info!("controller stopped");
+}
+
+/// The caches a reconcile reads instead of the API.
+struct Caches {
+    karmadas: Store<Karmada>,
+    namespaces: Store<Namespace>,
+    secrets: Store<Secret>,
+}
+
+/// What every reconcile shares; `trigger` asks for the reconcile of an instance.
+fn context(
+    client: &Client,
+    metrics: Metrics,
+    options: Options,
+    caches: Caches,
+    trigger: mpsc::UnboundedSender<ObjectRef<MulticloudInstance>>,
+) -> Arc<Context> {
+    let settings = options.settings;
+    Arc::new(Context {
+        client: client.clone(),
+        karmadas: caches.karmadas,
+        namespaces_ready: Readiness::of(caches.namespaces.clone()),
+        namespaces: caches.namespaces,
+        secrets_ready: Readiness::of(caches.secrets.clone()),
+        clusters: ManagementClusters::new(
+            client.clone(),
+            caches.secrets,
+            settings.remote_timeout,
+            metrics.layer(),
+        ),
+        members: Arc::new(MemberCounter::new(
+            client.clone(),
+            metrics.layer(),
+            options.member_interval,
+            settings.remote_timeout,
+            trigger,
+        )),
+        recorder: Recorder::new(client.clone(), options.identity),
+        metrics,
+        settings,
+        failures: Failures::default(),
+    })
 }
 
 /// A cache of the objects carrying `label`, and the stream of changes to them (deletions

@@ -22,7 +22,7 @@ fn run(args: &[&str]) -> Outcome {
         .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("POD_NAME")
         .env_remove("POD_NAMESPACE")
-        .env_remove("MULTICLOUD_METRICS_ADDRESS")
+        .env_remove("MULTICLOUD_CONTROLLER_METRICS_ADDRESS")
         .env("HOME", home.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -40,7 +40,8 @@ pub struct Cli {
 
     /// Log what the plugin does on stderr (-v requests, -vv details, -vvv everything; kubectl's
     /// -v=N too: up to 6 is -v, 7-8 -vv, 9+ -vvv).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
+    // Ordered after every command's own global options, wherever clap propagates it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options", display_order = 900)]
     pub verbose: u8,
 
     /// kubectl's `-v=N`/`--v=N`, which [`Cli::try_parse_kubectl_style`] renames to this hidden
@@ -49,7 +50,7 @@ pub struct Cli {
     pub kubectl_verbosity: Option<u8>,
 
     /// When to colour output: auto honours the terminal, TERM, NO_COLOR and CLICOLOR(_FORCE).
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true, help_heading = "Global options")]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, global = true, help_heading = "Global options", display_order = 901)]
     pub color: ColorMode,
 
     /// The command to run.
@@ -128,7 +129,7 @@ pub enum Command {
     Version(VersionArgs),
 }
 
-/// How to reach the global cluster (where instances live).
+/// How to reach the global cluster (where instances live): kubectl's global flags.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct Connection {
@@ -140,8 +141,84 @@ pub struct Connection {
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
+    /// Address of the API server, replacing the kubeconfig's (works with no kubeconfig too).
+    #[arg(short = 's', long, value_name = "URL")]
+    pub server: Option<String>,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
+
     #[command(flatten)]
     pub timeout: RequestTimeout,
+}
+
+/// kubectl's flags that change one part of the kubeconfig's choice: which cluster and user
+/// entry, the credentials, the server's CA, and whom to impersonate.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Overrides {
+    /// kubeconfig cluster entry to use instead of the context's.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// kubeconfig user entry to use instead of the context's.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Bearer token to authenticate with.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// CA certificate file (PEM) to verify the API server with, instead of the kubeconfig's.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// Do not verify the API server's certificate (insecure: anyone on the way can read and
+    /// change the traffic).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", hide_possible_values = true)]
+    pub insecure_skip_tls_verify: Option<bool>,
+
+    /// User to impersonate (the API server decides whether you may).
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate; repeat for several.
+    #[arg(long, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+}
+
+impl Overrides {
+    /// These flags, completed by `outer` (given before the command) where unset here.
+    pub fn or(&self, outer: &Overrides) -> Overrides {
+        Overrides {
+            cluster: self.cluster.clone().or_else(|| outer.cluster.clone()),
+            user: self.user.clone().or_else(|| outer.user.clone()),
+            token: self.token.clone().or_else(|| outer.token.clone()),
+            certificate_authority: self
+                .certificate_authority
+                .clone()
+                .or_else(|| outer.certificate_authority.clone()),
+            insecure_skip_tls_verify: self
+                .insecure_skip_tls_verify
+                .or(outer.insecure_skip_tls_verify),
+            as_user: self.as_user.clone().or_else(|| outer.as_user.clone()),
+            as_group: if self.as_group.is_empty() {
+                outer.as_group.clone()
+            } else {
+                self.as_group.clone()
+            },
+        }
+    }
+
+    /// Whether any of these flags was given.
+    pub fn any(&self) -> bool {
+        self.cluster.is_some()
+            || self.user.is_some()
+            || self.token.is_some()
+            || self.certificate_authority.is_some()
+            || self.insecure_skip_tls_verify.is_some()
+            || self.as_user.is_some()
+            || !self.as_group.is_empty()
+    }
 }
 
 /// Time limit of a single request to an API server.
@@ -158,6 +235,8 @@ impl Connection {
         Connection {
             kubeconfig: self.kubeconfig.clone().or_else(|| outer.kubeconfig.clone()),
             context: self.context.clone().or_else(|| outer.context.clone()),
+            server: self.server.clone().or_else(|| outer.server.clone()),
+            overrides: self.overrides.or(&outer.overrides),
             timeout: RequestTimeout {
                 request_timeout: self
                     .timeout
@@ -177,7 +256,7 @@ pub enum OutputFormat {
     Wide,
     /// JSON, for scripts.
     Json,
-    /// YAML, for scripts and `kubectl apply`.
+    /// YAML, for scripts and people.
     Yaml,
     /// `kind/name` only, one per line.
     Name,
@@ -248,6 +327,15 @@ mod tests {
             cli.connection.kubeconfig,
             Some(PathBuf::from("global.yaml"))
         );
+        let Command::Cluster(cluster) = &cli.command else {
+            panic!("expected cluster, got {:?}", cli.command);
+        };
+        let crate::commands::cluster::ClusterCommand::Add(add) = &cluster.command else {
+            panic!("expected cluster add");
+        };
+        let (member, _, deprecated) = add.member();
+        assert_eq!(member, Some(&PathBuf::from("edge.yaml")));
+        assert_eq!(deprecated.len(), 1, "the old spelling is reported");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::Kubeconfig;
 use kube::{Client, Config};
 use multicloud_runtime::kubeconfig::{self, CheckedKubeconfig, ClientOptions};
 use tokio::sync::OnceCell;
@@ -13,6 +13,7 @@ use tokio::sync::OnceCell;
 use crate::cli::Connection;
 use crate::duration::human_duration;
 use crate::error::CmdError;
+use crate::overrides;
 use crate::style::{Paint, Style};
 use crate::warnings::Warnings;
 
@@ -127,23 +128,41 @@ pub fn check_kubeconfig(text: &str, what: &str) -> Result<CheckedKubeconfig, Cmd
         .map_err(|e| CmdError::msg(format!("the kubeconfig of {what} cannot be used: it {e}")))
 }
 
-/// The configuration of the global cluster from the connection flags, as kubectl finds it.
+/// The configuration of the global cluster from the connection flags, as kubectl finds it:
+/// the kubeconfig (`--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`) with kubectl's global
+/// flags applied, or, with none of them and no kubeconfig, the in-cluster configuration.
 async fn global_config(connection: &Connection) -> Result<Config, CmdError> {
-    if connection.kubeconfig.is_none() && connection.context.is_none() {
+    if !overrides::wanted(connection) {
         return Config::infer().await.map_err(|e| {
             CmdError::with_source(
                 "no cluster configured: no usable kubeconfig ($KUBECONFIG, ~/.kube/config) and \
-                 not running in a cluster; pass --kubeconfig FILE",
+                 not running in a cluster; pass --kubeconfig FILE or --server URL",
                 e,
             )
         });
     }
-    let kubeconfig = match &connection.kubeconfig {
+    let mut kubeconfig = match &connection.kubeconfig {
         Some(path) => read_kubeconfig(path)?,
-        None => Kubeconfig::read()
-            .map_err(|e| CmdError::with_source("failed to read the kubeconfig", e))?,
+        None => match Kubeconfig::read() {
+            Ok(kubeconfig) => kubeconfig,
+            // kubectl lets `--server` (with `--token`, `--certificate-authority`, ...) stand
+            // alone when there is no kubeconfig at all.
+            Err(_) if connection.server.is_some() => Kubeconfig::default(),
+            // In a pod, as kubectl there: the service account's config, with the flags that
+            // apply to it.
+            Err(e) => match Config::incluster() {
+                Ok(mut config) if connection.context.is_none() => {
+                    overrides::apply_to_config(&mut config, &connection.overrides)?;
+                    return Ok(config);
+                }
+                _ => return Err(CmdError::with_source("failed to read the kubeconfig", e)),
+            },
+        },
     };
-    config_for_context(kubeconfig, connection.context.as_deref(), "the kubeconfig").await
+    let options = overrides::apply(&mut kubeconfig, connection)?;
+    Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| CmdError::with_source("the kubeconfig cannot be used", e))
 }
 
 /// A request that got no HTTP answer: which API server it went to, the time limit when that
@@ -202,38 +221,6 @@ pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, CmdError> {
     multicloud_api::yaml::check_depth(&text).map_err(|e| CmdError::with_source(failed(), e))?;
     // read_from again, for what it adds: relative certificate paths resolved against the file.
     Kubeconfig::read_from(path).map_err(|e| CmdError::with_source(failed(), e))
-}
-
-/// The configuration of `context` (or the current one) in `kubeconfig`.
-pub async fn config_for_context(
-    kubeconfig: Kubeconfig,
-    context: Option<&str>,
-    what: &str,
-) -> Result<Config, CmdError> {
-    if let Some(context) = context
-        && !kubeconfig.contexts.iter().any(|c| c.name == context)
-    {
-        let known = kubeconfig
-            .contexts
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>();
-        return Err(CmdError::msg(format!(
-            "context `{context}` is not in {what} (it has: {})",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )));
-    }
-    let options = KubeConfigOptions {
-        context: context.map(str::to_owned),
-        ..KubeConfigOptions::default()
-    };
-    Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .map_err(|e| CmdError::with_source(format!("{what} cannot be used"), e))
 }
 
 #[cfg(test)]

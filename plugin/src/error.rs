@@ -187,6 +187,55 @@ pub fn one_line(err: &(dyn StdError + 'static)) -> String {
     join_distinct(parts)
 }
 
+/// The few words a table cell has room for: why `err` happened, not the whole chain (which
+/// `-o json`/`-o yaml` keep): a refused connection, a time limit, a TLS failure, the API
+/// server's status, else the deepest cause, cut at [`BRIEF_LIMIT`] characters.
+pub fn brief(err: &(dyn StdError + 'static)) -> String {
+    let chain: Vec<&(dyn StdError + 'static)> =
+        std::iter::successors(Some(err), |e| (*e).source()).collect();
+    for cause in &chain {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
+                std::io::ErrorKind::TimedOut => return "timed out".to_owned(),
+                _ => {}
+            }
+        }
+        if cause.is::<tokio::time::error::Elapsed>() {
+            return "timed out".to_owned();
+        }
+        if let Some(kube::Error::Api(status)) = cause.downcast_ref::<kube::Error>() {
+            return format!("{} {}", status.code, status.reason);
+        }
+        if let Some(CmdError::Api { status, .. }) = cause.downcast_ref::<CmdError>() {
+            return format!("{} {}", status.code, status.reason);
+        }
+    }
+    let deepest = chain.last().map(|e| describe(*e)).unwrap_or_default();
+    let text = if chain.iter().any(|e| {
+        let text = e.to_string().to_lowercase();
+        text.contains("certificate") || text.contains("tls")
+    }) && !deepest.to_lowercase().contains("tls")
+    {
+        format!("TLS: {deepest}")
+    } else {
+        deepest
+    };
+    cut(&text, BRIEF_LIMIT)
+}
+
+/// Longest [`brief`] text.
+pub const BRIEF_LIMIT: usize = 60;
+
+fn cut(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(limit - 1).collect();
+    short.push('…');
+    short
+}
+
 /// A command error on one line, as [`one_line`].
 pub fn report_line(err: &CmdError) -> String {
     match err {
@@ -228,6 +277,27 @@ fn describe(cause: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brief_errors_name_the_cause_in_a_few_words() {
+        let refused = CmdError::with_source(
+            "cannot reach cluster `edge-1`",
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "tcp connect error"),
+        );
+        assert_eq!(brief(&refused), "connection refused");
+        let api = CmdError::with_source(
+            "listing",
+            kube::Error::Api(status(401, "Unauthorized", "long story")),
+        );
+        assert_eq!(brief(&api), "401 Unauthorized");
+        let long = CmdError::msg("x".repeat(200));
+        assert_eq!(brief(&long).chars().count(), BRIEF_LIMIT);
+        let tls = CmdError::with_source(
+            "tls handshake failed",
+            std::io::Error::other("invalid peer certificate: UnknownIssuer"),
+        );
+        assert_eq!(brief(&tls), "TLS: invalid peer certificate: UnknownIssuer");
+    }
 
     fn status(code: u16, reason: &str, message: &str) -> Box<Status> {
         Box::new(Status {

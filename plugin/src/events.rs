@@ -55,7 +55,9 @@ impl EventLine {
         }
     }
 
-    /// `Reason: message`, as diagnose and the status conditions show a PVC's latest Event.
+    /// `Reason: message`. The status conditions choose and word an Event their own way
+    /// (`multicloud_api::observed::events::latest`: the latest Warning first, `Event` for a
+    /// missing reason), so this can show another Event than they do.
     pub fn summary(&self) -> String {
         format!("{}: {}", self.reason, self.message)
     }

@@ -38,17 +38,27 @@ pub async fn list(
     client: &Client,
     selector: Option<&str>,
 ) -> Result<Vec<MulticloudInstance>, CmdError> {
+    Ok(list_versioned(client, selector).await?.0)
+}
+
+/// Every instance matching `selector`, sorted by name, and the list's resourceVersion (where
+/// a watch of the changes after it starts).
+pub async fn list_versioned(
+    client: &Client,
+    selector: Option<&str>,
+) -> Result<(Vec<MulticloudInstance>, String), CmdError> {
     let mut params = ListParams::default();
     if let Some(selector) = selector {
         params = params.labels(selector);
     }
-    let mut items = api(client)
+    let list = api(client)
         .list(&params)
         .await
-        .map_err(|e| read_error("failed to list instances".to_owned(), e))?
-        .items;
+        .map_err(|e| read_error("failed to list instances".to_owned(), e))?;
+    let version = list.metadata.resource_version.unwrap_or_default();
+    let mut items = list.items;
     items.sort_by(|a, b| a.name().cmp(b.name()));
-    Ok(items)
+    Ok((items, version))
 }
 
 /// Every instance, or `None` when the MulticloudInstance API is not installed at all.

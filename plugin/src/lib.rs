@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clusters;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod duration;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod instances;
 pub mod linediff;
 pub mod observe;
 pub mod output;
+pub mod overrides;
 pub mod progress;
 pub mod steps;
 pub mod style;

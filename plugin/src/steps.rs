@@ -121,6 +121,7 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         ),
         (_, Err(why)) => (false, Some(why.clone())),
     };
+    let (crds, aggregated, components) = operator_steps(observed);
     let storage = instance.spec.etcd.storage.type_;
     let claims = match (storage, management) {
         (StorageType::PersistentVolumeClaim, Ok(m)) => match &m.claims {
@@ -146,8 +147,16 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
             Err(why) => (false, Some(why.clone())),
         },
         (StorageType::PersistentVolumeClaim, Err(_)) => (false, unreachable.clone()),
-        // Nothing to provision, though nothing proves the operator got here before the CR exists.
-        (other, _) => (karmada.0, Some(format!("{other} storage, no PVC"))),
+        // Nothing to provision: the step is over once the operator is past the CRDs, which
+        // only its own progress proves (the CRD step, or an etcd StatefulSet it made). The CR
+        // alone proves nothing: a ValidationError stops the operator before its first task.
+        (other, _) => {
+            let etcd_made = management.is_ok_and(|m| matches!(m.etcd, Ok(Some(_))));
+            (
+                karmada.0 && (crds.0 || etcd_made),
+                Some(format!("{other} storage, no PVC")),
+            )
+        }
     };
     let workload =
         |part: Option<&Result<Option<crate::observe::Workload>, String>>, what: &str| match part {
@@ -174,7 +183,6 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         (_, None) => (false, Some(format!("phase {phase}"))),
     };
 
-    let (crds, aggregated, components) = operator_steps(observed);
     let raw = [
         (true, None),
         karmada,

@@ -62,6 +62,12 @@ impl Table {
 
     /// The table as text; the header line is left out with `headers == false`.
     pub fn render(&self, style: Style, headers: bool) -> String {
+        self.render_aligned(style, headers, &mut Vec::new())
+    }
+
+    /// The table as text, each column at least as wide as `widths` says, which it then widens
+    /// to this table's: tables printed one after another (`--watch`) stay aligned.
+    pub fn render_aligned(&self, style: Style, headers: bool, widths: &mut Vec<usize>) -> String {
         let shown = |cell: &Cell| -> String {
             if cell.text.is_empty() {
                 "<none>".to_owned()
@@ -69,11 +75,12 @@ impl Table {
                 cell.text.clone()
             }
         };
-        let mut widths: Vec<usize> = self
-            .headers
-            .iter()
-            .map(|h| if headers { width(h) } else { 0 })
-            .collect();
+        widths.resize(self.headers.len(), 0);
+        for (i, header) in self.headers.iter().enumerate() {
+            if headers {
+                widths[i] = widths[i].max(width(header));
+            }
+        }
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate() {
                 widths[i] = widths[i].max(width(&shown(cell)));
@@ -138,6 +145,23 @@ mod tests {
         let mut table = Table::new(["name", "members"]);
         table.row(["demo"]);
         assert_eq!(table.render(Style::plain(), false), "demo   <none>\n");
+    }
+
+    #[test]
+    fn tables_printed_one_after_another_stay_aligned() {
+        let mut first = Table::new(["name", "team"]);
+        first.row(["a-long-name", "x"]);
+        let mut widths = Vec::new();
+        assert_eq!(
+            first.render_aligned(Style::plain(), true, &mut widths),
+            "NAME          TEAM\na-long-name   x\n"
+        );
+        let mut next = Table::new(["name", "team"]);
+        next.row(["b", "y"]);
+        assert_eq!(
+            next.render_aligned(Style::plain(), false, &mut widths),
+            "b             y\n"
+        );
     }
 
     #[test]

@@ -254,6 +254,7 @@ fn missing_files_are_named() {
                 "missing-edge.yaml",
             ],
             &[
+                "Warning: --kubeconfig after `cluster add` is deprecated; use --cluster-kubeconfig",
                 "error: failed to read kubeconfig missing-edge.yaml",
                 "No such file or directory",
             ],

@@ -33,6 +33,7 @@ mod error;
 mod health;
 mod kubeconfig;
 pub mod node;
+pub mod pki;
 mod process;
 
 use std::path::{Path, PathBuf};

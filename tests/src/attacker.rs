@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use multicloud_testenv::pki::Pki;
+use rcgen::{CertificateParams, DnType, Issuer, KeyPair};
 use rustls::server::WebPkiClientVerifier;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -85,23 +85,11 @@ impl AttackerServer {
     /// Binds 127.0.0.1 on a free port and serves TLS with a certificate of its own CA, asking
     /// for (but not requiring) a client certificate of that CA.
     pub async fn start() -> Result<Self, AttackerError> {
-        let ca_key = KeyPair::generate().map_err(failed)?;
-        let mut ca_params = CertificateParams::default();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "attacker CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca = ca_params.self_signed(&ca_key).map_err(failed)?;
-        let issuer = Issuer::new(ca_params, ca_key);
-        let key = KeyPair::generate().map_err(failed)?;
-        let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-            .map_err(failed)?
-            .signed_by(&key, &issuer)
-            .map_err(failed)?;
+        let pki = Pki::generate("attacker CA").map_err(failed)?;
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(ca.der().clone()).map_err(failed)?;
+        roots.add(pki.ca.clone()).map_err(failed)?;
         let verifier = WebPkiClientVerifier::builder_with_provider(roots.into(), provider.clone())
             .allow_unauthenticated()
             .build()
@@ -110,10 +98,7 @@ impl AttackerServer {
             .with_safe_default_protocol_versions()
             .map_err(failed)?
             .with_client_cert_verifier(verifier)
-            .with_single_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
+            .with_single_cert(vec![pki.cert.clone()], pki.key())
             .map_err(failed)?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(failed)?;
@@ -157,8 +142,8 @@ impl AttackerServer {
         });
         Ok(Self {
             address,
-            ca_pem: ca.pem(),
-            issuer,
+            ca_pem: pki.ca_pem,
+            issuer: pki.issuer,
             visits,
             task,
         })

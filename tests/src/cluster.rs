@@ -5,9 +5,10 @@
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, PostParams};
+use multicloud_api::MulticloudInstance;
 use multicloud_api::keys::SYSTEM_NAMESPACE;
 use multicloud_testenv::{ControlPlane, ControllerManager, Options, apply_crd};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::operator::{cluster_crd, from_json, karmada_crd};
 
@@ -91,4 +92,14 @@ pub async fn storage_class(client: &kube::Client, name: &str, default: bool) {
         .create(&PostParams::default(), &class)
         .await
         .expect("StorageClass is created");
+}
+
+/// An instance named `name` with `spec`, as a user would write it (no webhook has run).
+pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
+    from_json(json!({
+        "apiVersion": "multicloud.dev/v1alpha1",
+        "kind": "MulticloudInstance",
+        "metadata": {"name": name},
+        "spec": spec,
+    }))
 }

@@ -16,12 +16,18 @@
 //!   API server refuses what it refuses (a changed volume claim template); then the karmada
 //!   apiserver, the aggregated apiserver and the other components, waiting for each step's
 //!   pods as `pkg/tasks/init/wait.go` does (120 s by default, then the run fails);
+//! - before a run it validates the spec as `pkg/controller/karmada/validating.go` does (the CRD
+//!   tarball URL, the karmada apiserver's Service type): a CR it refuses gets
+//!   `Ready=False ValidationError` and is not retried until its spec changes;
 //! - on deletion it tears down the workloads, Services and Secrets it made, never PVCs or the
 //!   namespace (`pkg/tasks/deinit/`), unless the label says otherwise, then removes its
-//!   finalizer (`controller.go`).
+//!   finalizer (`controller.go`); the teardown is a run of its own, reset to `Progressing`
+//!   ("karmada deinit job is in progressing") and `Failed` with the error when it fails, then
+//!   retried (`planner.go`). [`TeardownFault`] makes it fail or never finish, for the tests of a
+//!   deletion that cannot.
 //!
-//! It plays the kubelet too: pods of the instance are marked Running and Ready once their PVCs
-//! are Bound. It also runs as a Deployment of its own name and label in `karmada-system`, so
+//! It plays the kubelet too, on every round: pods of the instance are marked Running and Ready
+//! once their PVCs are Bound, unless their image is one it was told cannot be pulled. It also runs as a Deployment of its own name and label in `karmada-system`, so
 //! that "is karmada-operator running" has the answer the real one's install gives.
 
 use std::collections::HashMap;
@@ -34,16 +40,18 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::Client;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use multicloud_api::karmada::Karmada;
-use multicloud_api::observed::operator::{FINALIZER, tears_down};
 use multicloud_runtime::kubeconfig::ClientOptions;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 mod defaults;
 mod install;
+mod teardown;
+mod validation;
 mod workloads;
 
 pub use defaults::OPERATOR_VERSION;
+pub use teardown::TeardownFault;
 
 /// How often the stand-in looks at the Karmada CRs and their workloads.
 const PERIOD: Duration = Duration::from_millis(250);
@@ -51,6 +59,9 @@ const PERIOD: Duration = Duration::from_millis(250);
 /// How long a failed run waits before the next (controller-runtime's first backoff steps are
 /// sub-second to seconds).
 const RETRY: Duration = Duration::from_millis(500);
+
+/// Bound on one step of a round (a handful of API calls).
+const STEP_LIMIT: Duration = Duration::from_secs(10);
 
 /// The real operator's wait for each component (`pkg/tasks/init/wait.go`).
 pub const COMPONENT_WAIT: Duration = Duration::from_secs(120);
@@ -109,6 +120,19 @@ pub async fn report_ready(
     reason: &str,
     message: &str,
 ) {
+    write_ready(client, instance, status, reason, message)
+        .await
+        .expect("Karmada status is written");
+}
+
+/// [`report_ready`], for the stand-in: a write that fails is its error, tried again later.
+async fn write_ready(
+    client: &Client,
+    instance: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+) -> Result<(), kube::Error> {
     let namespace = multicloud_api::names::namespace(instance);
     let api: Api<Karmada> = Api::namespaced(client.clone(), &namespace);
     let secret =
@@ -124,8 +148,8 @@ pub async fn report_ready(
         report["status"]["secretRef"] = json!({"namespace": namespace, "name": secret});
     }
     api.patch_status(instance, &PatchParams::default(), &Patch::Merge(report))
-        .await
-        .expect("Karmada status is written");
+        .await?;
+    Ok(())
 }
 
 /// Now, in RFC 3339 with sub-second precision, so that two reports differ.
@@ -144,14 +168,22 @@ pub(crate) enum Run {
     Failed { at: Instant, generation: i64 },
     /// The install of `generation` completed.
     Done { generation: i64 },
+    /// `generation` was refused by validation; nothing runs until the spec changes.
+    Refused { generation: i64 },
+    /// A teardown run in progress (it never ends under [`TeardownFault::Hangs`]).
+    TearingDown,
 }
 
 type Runs = Arc<Mutex<HashMap<String, Run>>>;
+type Fault = Arc<Mutex<TeardownFault>>;
+type Tag = Arc<Mutex<Option<String>>>;
 
 /// The stand-in operator at work in the background; stopped when dropped.
 pub struct StandInOperator {
     task: JoinHandle<()>,
     runs: Runs,
+    teardown: Fault,
+    unpullable: Tag,
 }
 
 impl StandInOperator {
@@ -167,28 +199,80 @@ impl StandInOperator {
     pub fn start_waiting(global: Client, karmada_api: String, wait: Duration) -> Self {
         let runs: Runs = Arc::default();
         let shared = runs.clone();
+        let teardown: Fault = Arc::default();
+        let fault = teardown.clone();
+        let unpullable: Tag = Arc::default();
+        let refused = unpullable.clone();
         let task = tokio::spawn(async move {
             loop {
-                let _ = workloads::run_as_deployment(&global).await;
-                if let Ok(list) = Api::<Karmada>::all(global.clone())
-                    .list(&ListParams::default())
-                    .await
-                {
+                // The clients have no read timeout: a request that never gets an answer (an API
+                // server under load, or stopped mid-request) must not stall the stand-in for
+                // good, so each step is bounded and tried again on the next round.
+                let _ =
+                    tokio::time::timeout(STEP_LIMIT, workloads::run_as_deployment(&global)).await;
+                let listed = tokio::time::timeout(
+                    STEP_LIMIT,
+                    Api::<Karmada>::all(global.clone()).list(&ListParams::default()),
+                )
+                .await;
+                if let Ok(Ok(list)) = listed {
                     for karmada in list.items {
                         let key = format!(
                             "{}/{}",
                             karmada.metadata.namespace.as_deref().unwrap_or_default(),
                             karmada.metadata.name.as_deref().unwrap_or_default()
                         );
+                        let tag = refused.lock().ok().and_then(|t| t.clone());
+                        let kubelet = async {
+                            if karmada.metadata.deletion_timestamp.is_none()
+                                && let Ok(host) = host_client(&global, &karmada).await
+                            {
+                                let namespace =
+                                    karmada.metadata.namespace.as_deref().unwrap_or_default();
+                                let name = karmada.metadata.name.as_deref().unwrap_or_default();
+                                let _ =
+                                    workloads::play_kubelet(&host, namespace, name, tag.as_deref())
+                                        .await;
+                            }
+                        };
+                        let _ = tokio::time::timeout(STEP_LIMIT, kubelet).await;
+                        let round = Round {
+                            global: &global,
+                            karmada_api: &karmada_api,
+                            runs: &shared,
+                            key: &key,
+                            wait,
+                            teardown: &fault,
+                        };
                         // A step that cannot even be tried (a write refused) is tried again on
                         // the next round, as controller-runtime would requeue it.
-                        let _ = handle(&global, &karmada, &karmada_api, &shared, &key, wait).await;
+                        let _ = tokio::time::timeout(STEP_LIMIT, handle(&round, &karmada)).await;
                     }
                 }
                 tokio::time::sleep(PERIOD).await;
             }
         });
-        Self { task, runs }
+        Self {
+            task,
+            runs,
+            teardown,
+            unpullable,
+        }
+    }
+
+    /// Makes the kubelet it plays unable to pull any image tagged `tag` (`None`: every image
+    /// pulls): such pods are never Ready, as in ImagePullBackOff.
+    pub fn set_unpullable_tag(&self, tag: Option<&str>) {
+        if let Ok(mut current) = self.unpullable.lock() {
+            *current = tag.map(str::to_owned);
+        }
+    }
+
+    /// Makes every later teardown run go as `fault` says.
+    pub fn set_teardown(&self, fault: TeardownFault) {
+        if let Ok(mut current) = self.teardown.lock() {
+            *current = fault;
+        }
     }
 
     /// Forgets every completed install, as a restarted operator does: each CR is installed
@@ -208,17 +292,28 @@ impl Drop for StandInOperator {
 
 type Step = Result<(), kube::Error>;
 
-/// One round of handling `karmada`.
-async fn handle(
-    global: &Client,
-    karmada: &Karmada,
-    karmada_api: &str,
-    runs: &Runs,
-    key: &str,
+/// What one round of the stand-in works with.
+struct Round<'a> {
+    global: &'a Client,
+    karmada_api: &'a str,
+    runs: &'a Runs,
+    key: &'a str,
     wait: Duration,
-) -> Step {
+    teardown: &'a Fault,
+}
+
+/// One round of handling `karmada`.
+async fn handle(round: &Round<'_>, karmada: &Karmada) -> Step {
+    let Round {
+        global,
+        karmada_api,
+        runs,
+        key,
+        wait,
+        ..
+    } = *round;
     if karmada.metadata.deletion_timestamp.is_some() {
-        return delete(global, karmada).await;
+        return teardown::delete(round, karmada).await;
     }
     if defaults::ensure(global, karmada).await? {
         // Written: the next round reads the CR as it now is.
@@ -226,6 +321,17 @@ async fn handle(
     }
     let generation = karmada.metadata.generation.unwrap_or_default();
     let current = runs.lock().ok().and_then(|r| r.get(key).cloned());
+    if matches!(current, Some(Run::Refused { generation: refused }) if refused == generation) {
+        return Ok(());
+    }
+    let name = karmada.metadata.name.as_deref().unwrap_or_default();
+    if let Err(message) = validation::validate(karmada) {
+        // validating.go: the condition and an Event, then no requeue (controller.go returns
+        // nil); the next spec change is validated again.
+        write_ready(global, name, "False", "ValidationError", &message).await?;
+        set(runs, key, Run::Refused { generation });
+        return Ok(());
+    }
     let (at, since) = match current {
         Some(Run::Done { generation: done }) if done == generation => return Ok(()),
         Some(Run::Failed {
@@ -237,15 +343,14 @@ async fn handle(
         Some(Run::Running { at, since }) => (at, since),
         _ => {
             // A new run: the condition is reset first (helper.go KarmadaInProgressing).
-            let name = karmada.metadata.name.as_deref().unwrap_or_default();
-            report_ready(
+            write_ready(
                 global,
                 name,
                 "False",
                 "Progressing",
                 "karmada init job is in progressing",
             )
-            .await;
+            .await?;
             let since = Instant::now();
             set(
                 runs,
@@ -259,17 +364,16 @@ async fn handle(
         }
     };
     let outcome = install::run(global, karmada, karmada_api).await;
-    let name = karmada.metadata.name.as_deref().unwrap_or_default();
     match outcome {
         Ok(install::Progress::Completed) => {
-            report_ready(
+            write_ready(
                 global,
                 name,
                 "True",
                 "Completed",
                 "karmada init job is completed",
             )
-            .await;
+            .await?;
             set(runs, key, Run::Done { generation });
         }
         // Each step has its own wait (wait.go): a step reached anew starts its clock.
@@ -285,11 +389,11 @@ async fn handle(
             );
         }
         Ok(install::Progress::Waiting(component)) if since.elapsed() >= wait => {
-            let message = format!(
-                "failed to executed the workflow: waiting for {component} to ready timeout, err: \
-                 context deadline exceeded"
-            );
-            report_ready(global, name, "False", "Failed", &message).await;
+            // `pkg/tasks/init/wait.go` and its callers (e.g. `runWaitEtcd` in
+            // `pkg/tasks/init/etcd.go`); the job's error is the condition's message as it is.
+            let message =
+                format!("waiting for {component} to ready timeout, err: context deadline exceeded");
+            write_ready(global, name, "False", "Failed", &message).await?;
             set(
                 runs,
                 key,
@@ -301,7 +405,7 @@ async fn handle(
         }
         Ok(install::Progress::Waiting(_)) => {}
         Err(install::Failure(message)) => {
-            report_ready(global, name, "False", "Failed", &message).await;
+            write_ready(global, name, "False", "Failed", &message).await?;
             set(
                 runs,
                 key,
@@ -319,40 +423,6 @@ fn set(runs: &Runs, key: &str, run: Run) {
     if let Ok(mut runs) = runs.lock() {
         runs.insert(key.to_owned(), run);
     }
-}
-
-/// The deletion of `karmada`: the teardown unless the label disables it, then the finalizer.
-async fn delete(global: &Client, karmada: &Karmada) -> Step {
-    let holds = karmada
-        .metadata
-        .finalizers
-        .as_ref()
-        .is_some_and(|f| f.iter().any(|f| f == FINALIZER));
-    if !holds {
-        return Ok(());
-    }
-    if tears_down(karmada) {
-        let host = host_client(global, karmada).await?;
-        workloads::tear_down(&host, karmada).await?;
-    }
-    let namespace = karmada.metadata.namespace.as_deref().unwrap_or_default();
-    let name = karmada.metadata.name.as_deref().unwrap_or_default();
-    let remaining: Vec<String> = karmada
-        .metadata
-        .finalizers
-        .iter()
-        .flatten()
-        .filter(|f| *f != FINALIZER)
-        .cloned()
-        .collect();
-    let patch = json!({"metadata": {
-        "finalizers": remaining,
-        "resourceVersion": karmada.metadata.resource_version,
-    }});
-    Api::<Karmada>::namespaced(global.clone(), namespace)
-        .patch(name, &PatchParams::default(), &Patch::Merge(patch))
-        .await?;
-    Ok(())
 }
 
 /// The client of the CR's host cluster: the one its `spec.hostCluster.secretRef` names, or

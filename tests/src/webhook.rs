@@ -9,7 +9,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use multicloud_testenv::pki::Pki;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -99,7 +99,8 @@ impl Webhook {
             .prefix("multicloud-webhook-")
             .tempdir()
             .map_err(io("creating a temporary directory"))?;
-        let pki = Pki::generate()?;
+        let pki = Pki::generate("multicloud-e2e webhook CA")
+            .map_err(|e| WebhookError::Certificate(e.to_string()))?;
         let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
         std::fs::write(&cert, &pki.cert_pem).map_err(io("writing tls.crt"))?;
         std::fs::write(&key, &pki.key_pem).map_err(io("writing tls.key"))?;
@@ -288,37 +289,6 @@ fn parse_response(response: &[u8]) -> Result<(u16, String), String> {
         .and_then(|code| code.parse().ok())
         .ok_or("no HTTP status line")?;
     Ok((status, body.to_owned()))
-}
-
-/// A CA and a serving certificate for 127.0.0.1 it signed.
-struct Pki {
-    ca: CertificateDer<'static>,
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
-
-impl Pki {
-    fn generate() -> Result<Self, WebhookError> {
-        let error = |e: rcgen::Error| WebhookError::Certificate(e.to_string());
-        let ca_key = KeyPair::generate().map_err(error)?;
-        let mut ca_params = CertificateParams::default();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "multicloud-e2e webhook CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca = ca_params.self_signed(&ca_key).map_err(error)?;
-        let issuer = Issuer::new(ca_params, ca_key);
-        let key = KeyPair::generate().map_err(error)?;
-        let params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).map_err(error)?;
-        let cert = params.signed_by(&key, &issuer).map_err(error)?;
-        Ok(Self {
-            ca: ca.der().clone(),
-            ca_pem: ca.pem(),
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-        })
-    }
 }
 
 fn client_config(ca: &CertificateDer<'static>) -> Result<Arc<rustls::ClientConfig>, WebhookError> {

@@ -8,14 +8,20 @@ mod availability;
 mod create;
 #[path = "controller/deletion.rs"]
 mod deletion;
+#[path = "controller/host_paths.rs"]
+mod host_paths;
 #[path = "controller/kubeconfigs.rs"]
 mod kubeconfigs;
 #[path = "controller/ownership.rs"]
 mod ownership;
 #[path = "controller/rbac.rs"]
 mod rbac;
+#[path = "controller/spec_change.rs"]
+mod spec_change;
 #[path = "controller/status.rs"]
 mod status;
+#[path = "controller/stuck_deletion.rs"]
+mod stuck_deletion;
 #[path = "controller/support.rs"]
 mod support;
 #[path = "controller/teardown.rs"]

@@ -13,5 +13,7 @@ mod delete;
 mod diagnose;
 #[path = "plugin/install.rs"]
 mod install;
+#[path = "plugin/operator_retries.rs"]
+mod operator_retries;
 #[path = "plugin/support.rs"]
 mod support;

@@ -139,6 +139,22 @@ async fn instances_on_the_local_cluster_are_guarded_through_the_api_server() {
             && message.contains("volumeClaimTemplates"),
         "{message}"
     );
+    // No version goes back: karmada-operator has no downgrade path (etcd data and CRDs written
+    // by a newer release).
+    let message = denial(
+        instances
+            .patch(
+                "demo",
+                &PatchParams::default(),
+                &Patch::Merge(&json!({"spec": {"karmada": {"version": "v1.17.5"}}})),
+            )
+            .await,
+    );
+    assert!(
+        message.contains("cannot go down from v1.18.2 to v1.17.5")
+            && message.contains("create a new instance at v1.17.5"),
+        "{message}"
+    );
     let renamed = instances
         .patch(
             "demo",

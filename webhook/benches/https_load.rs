@@ -32,7 +32,7 @@ use axum::body::Bytes;
 use http::StatusCode;
 use serde_json::Value;
 use servers::{ServerProcess, serve};
-use support::{Connection, Pki};
+use support::Connection;
 
 const MUTATE_CREATE: &[u8] = include_bytes!("../tests/data/admission-v1.32/01-mutate-create.json");
 const VALIDATE_CREATE: &[u8] =
@@ -81,8 +81,8 @@ fn validate_body() -> Bytes {
 async fn load(settings: Settings) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().expect("temporary directory");
-    let pki = Pki::generate("bench CA");
-    pki.write_to(dir.path());
+    let pki = support::pki("bench CA");
+    support::write_certificates(&pki, dir.path());
     let config = support::client_config(&[&pki.ca]);
 
     println!(

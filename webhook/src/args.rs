@@ -1,129 +1,115 @@
-//! Command-line flags, each also settable from the environment (as a Deployment would).
+//! Command-line flags. Each is also read from `MULTICLOUD_WEBHOOK_<FLAG>` (as a Deployment sets
+//! it): see [`multicloud_runtime::args`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
+use multicloud_runtime::args::{Flags, KubeconfigArgs, positive_duration};
+use multicloud_runtime::logging::LogArgs;
+
+/// The prefix of the environment variable of each flag.
+pub const ENV_PREFIX: &str = "MULTICLOUD_WEBHOOK";
 
 /// The admission webhook for MulticloudInstances and management cluster Secrets.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "multicloud-webhook", version, about, long_about = None)]
 pub struct Args {
     /// Address to serve HTTPS on.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_ADDR", default_value = "0.0.0.0:8443")]
+    #[arg(long, default_value = "0.0.0.0:8443")]
     pub addr: SocketAddr,
 
     /// PEM certificate chain of the serving certificate; re-read when it changes.
-    #[arg(
-        long,
-        env = "MULTICLOUD_WEBHOOK_TLS_CERT",
-        default_value = "/etc/multicloud-webhook/tls/tls.crt"
-    )]
+    #[arg(long, default_value = "/etc/multicloud-webhook/tls/tls.crt")]
     pub tls_cert: PathBuf,
 
     /// PEM private key of the serving certificate; re-read when it changes.
-    #[arg(
-        long,
-        env = "MULTICLOUD_WEBHOOK_TLS_KEY",
-        default_value = "/etc/multicloud-webhook/tls/tls.key"
-    )]
+    #[arg(long, default_value = "/etc/multicloud-webhook/tls/tls.key")]
     pub tls_key: PathBuf,
 
-    /// Kubeconfig of the global cluster (`local`); without it, the in-cluster service account
-    /// (or $KUBECONFIG) is used.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_KUBECONFIG")]
-    pub kubeconfig: Option<PathBuf>,
+    /// The global cluster (`local`).
+    #[command(flatten)]
+    pub kube: KubeconfigArgs,
 
     /// Longest a request waits for a management cluster that is not synced yet (or not yet
     /// known) before it is denied; keep it well below the webhook's timeoutSeconds.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_CLUSTER_WAIT", default_value = "2s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "2s", value_parser = multicloud_api::duration::parse)]
     pub cluster_wait: Duration,
 
     /// A registered cluster whose StorageClasses are not listed within this time is reported
     /// unreachable.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_SYNC_TIMEOUT", default_value = "10s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "10s", value_parser = multicloud_api::duration::parse)]
     pub sync_timeout: Duration,
 
     /// How often the API server of each registered cluster is probed (`/readyz`), so that a
     /// cluster that went away is known before a request needs it. A refused connection marks
     /// the cluster unreachable at once; silence (no answer within the interval, at least 1 s)
     /// only at the second probe in a row.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_PROBE_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "1s", value_parser = positive_duration)]
     pub probe_interval: Duration,
 
     /// Directory every etcd hostPath must lie strictly under; the default path of a new
     /// instance is `<root>/k-<name>-<token>/etcd`. Absolute, in normal form, not `/`.
     #[arg(
         long,
-        env = "MULTICLOUD_WEBHOOK_HOST_PATH_ROOT",
         default_value = multicloud_api::names::DEFAULT_HOST_PATH_ROOT
     )]
     pub host_path_root: String,
 
     /// Bound on handling one HTTP request.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_REQUEST_TIMEOUT", default_value = "4s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "4s", value_parser = positive_duration)]
     pub request_timeout: Duration,
 
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_DRAIN_TIMEOUT", default_value = "20s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "20s", value_parser = multicloud_api::duration::parse)]
     pub drain_timeout: Duration,
 
     /// On SIGTERM/SIGINT, how long to keep accepting connections (reporting not ready) before
     /// the drain, so that the API server stops picking this pod before it stops answering.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_SHUTDOWN_DELAY", default_value = "0s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "0s", value_parser = multicloud_api::duration::parse)]
     pub shutdown_delay: Duration,
 
     /// How often the certificate files are checked for a new certificate.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_CERT_RELOAD_INTERVAL", default_value = "1s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "1s", value_parser = positive_duration)]
     pub cert_reload_interval: Duration,
 
     /// Connections open at once; more are closed as soon as they arrive.
-    #[arg(
-        long,
-        env = "MULTICLOUD_WEBHOOK_MAX_CONNECTIONS",
-        default_value_t = 1024
-    )]
+    #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
 
     /// Bound on a client finishing its TLS handshake.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "10s", value_parser = positive_duration)]
     pub handshake_timeout: Duration,
 
     /// Bound on receiving the headers of an HTTP/1 request, from when the server starts waiting
     /// for them; also how long a kept-alive HTTP/1 connection may stay idle.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "10s", value_parser = positive_duration)]
     pub header_read_timeout: Duration,
 
     /// A connection (HTTP/1 or HTTP/2) on which nothing is read or written for this long is
     /// closed; longer than --request-timeout.
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_IDLE_TIMEOUT", default_value = "90s", value_parser = multicloud_api::duration::parse)]
+    #[arg(long, default_value = "90s", value_parser = multicloud_api::duration::parse)]
     pub idle_timeout: Duration,
 
     /// HTTP/2 requests in flight at once on one connection.
-    #[arg(
-        long,
-        env = "MULTICLOUD_WEBHOOK_MAX_CONCURRENT_STREAMS",
-        default_value_t = 32
-    )]
+    #[arg(long, default_value_t = 32)]
     pub max_concurrent_streams: u32,
 
-    /// Log line format; the level comes from RUST_LOG (default `info`).
-    #[arg(long, env = "MULTICLOUD_WEBHOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
+impl Flags for Args {
+    fn check(&self) -> Result<(), String> {
+        Args::check(self)
+    }
 }
 
 impl Args {
-    /// Checks the flags against each other; the message says what to change.
+    /// Checks the flags against each other (each alone is checked as it is parsed); the
+    /// message says what to change.
     pub fn check(&self) -> Result<(), String> {
         if self.cluster_wait >= self.request_timeout {
             return Err(format!(
@@ -142,17 +128,6 @@ impl Args {
                  /var/lib/multicloud"
                     .to_owned(),
             );
-        }
-        for (flag, value) in [
-            ("--probe-interval", self.probe_interval),
-            ("--cert-reload-interval", self.cert_reload_interval),
-            ("--request-timeout", self.request_timeout),
-            ("--handshake-timeout", self.handshake_timeout),
-            ("--header-read-timeout", self.header_read_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(format!("{flag} must be greater than zero"));
-            }
         }
         if self.idle_timeout <= self.request_timeout {
             return Err(format!(
@@ -216,6 +191,36 @@ mod tests {
         }
         let args = Args::parse_from(["multicloud-webhook", "--host-path-root", "/srv/mc"]);
         assert_eq!(args.check(), Ok(()));
+    }
+
+    #[test]
+    fn every_flag_has_a_multicloud_webhook_variable() {
+        let command = multicloud_runtime::args::command::<Args>(ENV_PREFIX);
+        for arg in command.get_arguments() {
+            let env = arg.get_env().map(|env| env.to_string_lossy().into_owned());
+            let expected = format!(
+                "MULTICLOUD_WEBHOOK_{}",
+                arg.get_id().as_str().to_uppercase()
+            );
+            assert_eq!(env, Some(expected), "--{}", arg.get_id());
+        }
+    }
+
+    #[test]
+    fn zero_intervals_and_timeouts_are_refused_naming_the_flag() {
+        for flag in [
+            "--probe-interval",
+            "--request-timeout",
+            "--handshake-timeout",
+        ] {
+            let error = Args::try_parse_from(["multicloud-webhook", flag, "0s"])
+                .expect_err("zero is refused")
+                .to_string();
+            assert!(
+                error.contains(flag) && error.contains("greater than zero"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

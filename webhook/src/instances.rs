@@ -6,21 +6,15 @@
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use futures::StreamExt;
 use kube::core::{ApiResource, DynamicObject};
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher;
 use kube::{Api, Client};
 use multicloud_api::MulticloudInstance;
 use multicloud_api::clusters::{ClusterDirectory, ClusterState, HostPathInUse};
+use multicloud_runtime::watch::{self, Index};
 
-use crate::clusters::{Directory, error_chain};
-
-/// First wait before re-listing after a failure; doubled up to [`MAX_BACKOFF`].
-const INITIAL_BACKOFF: Duration = Duration::from_millis(250);
-/// Longest wait between two attempts to list the instances.
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+use crate::clusters::Directory;
 
 /// The hostPath directories of the instances, by instance name.
 #[derive(Debug, Default)]
@@ -109,49 +103,35 @@ pub async fn follow_instances(client: Client, index: std::sync::Arc<InstanceInde
     // Decoded one by one, so that one undecodable object cannot stop the whole list.
     let resource = ApiResource::erase::<MulticloudInstance>(&());
     let api: Api<DynamicObject> = Api::all_with(client, &resource);
-    let mut backoff = INITIAL_BACKOFF;
-    loop {
-        let stream = watcher::watcher(api.clone(), watcher::Config::default());
-        futures::pin_mut!(stream);
-        let mut listing: Option<BTreeMap<String, HostPathInUse>> = None;
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(Event::Init) => listing = Some(BTreeMap::new()),
-                Ok(Event::InitApply(object)) => {
-                    if let Some(instance) = decode(object)
-                        && let Some(used) = HostPathInUse::of(&instance)
-                    {
-                        listing
-                            .get_or_insert_default()
-                            .insert(instance.name().to_owned(), used);
-                    }
-                }
-                Ok(Event::InitDone) => {
-                    let listed = listing.take().unwrap_or_default();
-                    tracing::info!(host_paths = listed.len(), "instances synced");
-                    index.reset(listed);
-                    backoff = INITIAL_BACKOFF;
-                }
-                Ok(Event::Apply(object)) => {
-                    if let Some(instance) = decode(object) {
-                        index.apply(&instance);
-                    }
-                }
-                Ok(Event::Delete(object)) => {
-                    index.delete(object.metadata.name.as_deref().unwrap_or_default());
-                }
-                Err(watcher::Error::WatchError(status)) => {
-                    tracing::debug!(%status, "instance watch expired; relisting");
-                    break;
-                }
-                Err(error) => {
-                    tracing::warn!(reason = %error_chain(&error), "instance watch failed; retrying");
-                    break;
-                }
-            }
+    let mut feed = Feed(index);
+    watch::follow(api, watcher::Config::default(), "instances", &mut feed).await;
+}
+
+/// The watch's side of an [`InstanceIndex`] that requests read at the same time.
+struct Feed(std::sync::Arc<InstanceIndex>);
+
+impl Index<DynamicObject> for Feed {
+    async fn apply(&mut self, object: DynamicObject) {
+        if let Some(instance) = decode(object) {
+            self.0.apply(&instance);
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+
+    async fn delete(&mut self, object: DynamicObject) {
+        self.0
+            .delete(object.metadata.name.as_deref().unwrap_or_default());
+    }
+
+    async fn reset(&mut self, objects: Vec<DynamicObject>) {
+        let listed: BTreeMap<String, HostPathInUse> = objects
+            .into_iter()
+            .filter_map(decode)
+            .filter_map(|instance| {
+                HostPathInUse::of(&instance).map(|used| (instance.name().to_owned(), used))
+            })
+            .collect();
+        tracing::info!(host_paths = listed.len(), "instances synced");
+        self.0.reset(listed);
     }
 }
 

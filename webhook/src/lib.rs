@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 
-use crate::args::{Args, LogFormat};
+use crate::args::Args;
 use crate::clusters::Directory;
 use crate::instances::InstanceIndex;
 use crate::metrics::Metrics;
@@ -42,7 +42,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let resolver = Arc::new(ReloadingCertResolver::new(key));
     let tls = tls::server_config(resolver.clone()).context("configuring TLS")?;
 
-    let client = clusters::local_client(args.kubeconfig.as_deref()).await?;
+    let client = clusters::local_client(&args.kube).await?;
     let directory = Arc::new(Directory::new(args.sync_timeout));
     let _watches = clusters::start(client.clone(), directory.clone(), args.probe_interval);
     let instances = Arc::new(InstanceIndex::new());
@@ -70,18 +70,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         draining: draining.clone(),
     };
     let router = routes::router(state, args.request_timeout);
-    let delay = args.shutdown_delay;
-    let shutdown = async move {
-        server::shutdown_signal().await;
-        draining.store(true, Ordering::Relaxed);
-        if !delay.is_zero() {
-            tracing::info!(
-                ?delay,
-                "not ready; still serving while the endpoints are updated"
-            );
-            tokio::time::sleep(delay).await;
-        }
-    };
+    let shutdown = drain_after_signal(draining, args.shutdown_delay);
     server::serve_with(
         listener,
         tls,
@@ -96,15 +85,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets up structured logging to stderr; the level comes from `RUST_LOG` (default `info`).
-pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
+/// Completes `delay` after the shutdown signal; from the signal on, `/readyz` reports not
+/// ready (`draining`) while requests are still served, so the endpoints drop this pod first.
+async fn drain_after_signal(draining: Arc<AtomicBool>, delay: std::time::Duration) {
+    multicloud_runtime::shutdown::signal().await;
+    draining.store(true, Ordering::Relaxed);
+    if !delay.is_zero() {
+        tracing::info!(
+            ?delay,
+            "not ready; still serving while the endpoints are updated"
+        );
+        tokio::time::sleep(delay).await;
     }
 }

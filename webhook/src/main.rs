@@ -1,24 +1,15 @@
 #![forbid(unsafe_code)]
 
-use clap::{CommandFactory, Parser};
-use multicloud_webhook::args::Args;
+use multicloud_runtime::{args, logging, report};
+use multicloud_webhook::args::{Args, ENV_PREFIX};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Every TLS context (serving, and the clients of each cluster) uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let args = Args::parse();
-    if let Err(message) = args.check() {
-        Args::command()
-            .error(clap::error::ErrorKind::ArgumentConflict, message)
-            .exit();
+    let args: Args = args::parse(ENV_PREFIX);
+    if let Err(error) = logging::init(&args.log) {
+        return report::exit_code(Err(error.into()));
     }
-    multicloud_webhook::init_logging(args.log_format);
-    match multicloud_webhook::run(args).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    report::exit_code(multicloud_webhook::run(args).await)
 }

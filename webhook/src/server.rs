@@ -62,6 +62,8 @@ impl Default for Limits {
     }
 }
 
+/// Wait after a failed accept (usually out of file descriptors) instead of spinning.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 /// HTTP/2 frames no larger than the protocol's minimum, so one frame is never much to hold.
 const MAX_FRAME_SIZE: u32 = 16 * 1024;
 /// HTTP/2 flow-control windows (per stream and per connection): what a client may send before
@@ -109,9 +111,8 @@ pub async fn serve_with(
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Usually out of file descriptors: back off instead of spinning.
                     tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(ACCEPT_RETRY).await;
                     continue;
                 }
             },
@@ -307,32 +308,4 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Tracked<T> {
 fn handshake_failed(peer: SocketAddr, error: &str) {
     // Probes and port scans do this all the time: not worth more than debug.
     tracing::debug!(%peer, %error, "TLS handshake failed");
-}
-
-/// Completes on the first SIGTERM or SIGINT.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
-                    std::future::pending::<()>().await;
-                }
-            }
-        };
-        tokio::select! {
-            _ = interrupt => {},
-            () = terminate => {},
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    tracing::info!("shutdown signal received");
 }

@@ -13,7 +13,7 @@ use http::{Method, StatusCode};
 use multicloud_api::clusters::StorageClassInfo;
 use multicloud_webhook::tls::{CertificateFiles, TlsError};
 use rustls::pki_types::pem::PemObject as _;
-use support::{Connection, Pki, TestServer};
+use support::{Connection, TestServer};
 
 fn review() -> Bytes {
     Bytes::from_static(
@@ -32,9 +32,13 @@ fn app() -> axum::Router {
 #[tokio::test]
 async fn serves_the_certificate_from_the_files_over_tls_1_2_and_1_3() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let pki = Pki::generate("test CA");
-    let server =
-        TestServer::start(app(), pki.write_to(dir.path()), Duration::from_millis(100)).await;
+    let pki = support::pki("test CA");
+    let server = TestServer::start(
+        app(),
+        support::write_certificates(&pki, dir.path()),
+        Duration::from_millis(100),
+    )
+    .await;
 
     let mut connection = Connection::open(server.addr, support::client_config(&[&pki.ca]))
         .await
@@ -68,7 +72,7 @@ async fn serves_the_certificate_from_the_files_over_tls_1_2_and_1_3() {
     }
 
     // A client that does not trust the CA is refused by its own check, not by a server error.
-    let other = Pki::generate("other CA");
+    let other = support::pki("other CA");
     assert!(
         Connection::open(server.addr, support::client_config(&[&other.ca]))
             .await
@@ -80,10 +84,14 @@ async fn serves_the_certificate_from_the_files_over_tls_1_2_and_1_3() {
 #[tokio::test]
 async fn replaced_files_reach_new_handshakes_without_a_failed_request() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let first = Pki::generate("first CA");
-    let second = Pki::generate("second CA");
-    let server =
-        TestServer::start(app(), first.write_to(dir.path()), Duration::from_millis(50)).await;
+    let first = support::pki("first CA");
+    let second = support::pki("second CA");
+    let server = TestServer::start(
+        app(),
+        support::write_certificates(&first, dir.path()),
+        Duration::from_millis(50),
+    )
+    .await;
     let config = support::client_config(&[&first.ca, &second.ca]);
 
     // A steady stream: new connections (new handshakes) and one kept-alive connection.
@@ -164,12 +172,17 @@ async fn replaced_files_reach_new_handshakes_without_a_failed_request() {
 #[tokio::test]
 async fn shutdown_lets_in_flight_requests_finish_and_refuses_new_connections() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let pki = Pki::generate("test CA");
+    let pki = support::pki("test CA");
     let directory = support::ready_directory(vec![]);
     // A request for a cluster that never syncs waits the full cluster wait: in flight for 1s.
     directory.register("edge-1");
     let router = support::app(directory, Duration::from_secs(1), Duration::from_secs(4));
-    let server = TestServer::start(router, pki.write_to(dir.path()), Duration::from_secs(1)).await;
+    let server = TestServer::start(
+        router,
+        support::write_certificates(&pki, dir.path()),
+        Duration::from_secs(1),
+    )
+    .await;
     let addr = server.addr;
     let mut connection = Connection::open(addr, support::client_config(&[&pki.ca]))
         .await
@@ -210,13 +223,13 @@ fn bad_certificate_files_are_reported_clearly() {
     assert!(matches!(error, TlsError::Read { .. }));
     assert!(error.to_string().contains("absent.crt"), "{error}");
 
-    let first = Pki::generate("first");
-    let files = first.write_to(dir.path());
+    let first = support::pki("first");
+    let files = support::write_certificates(&first, dir.path());
     std::fs::write(&files.cert, "not a certificate").expect("write");
     let error = files.load().expect_err("fails");
     assert!(matches!(error, TlsError::Pem { .. }), "{error}");
 
-    let second = Pki::generate("second");
+    let second = support::pki("second");
     std::fs::write(&files.cert, &first.cert_pem).expect("write");
     std::fs::write(&files.key, &second.key_pem).expect("write");
     let error = files.load().expect_err("fails");

@@ -7,7 +7,9 @@
 //! `operator/pkg/util/naming.go` `generateResourceName`, through [`KarmadaObjects`]. Which image
 //! carries the karmada version: `operator/pkg/apis/operator/v1alpha1/defaults.go` (etcd, the
 //! karmada apiserver and kube-controller-manager carry their own tags). `Completed` needs only
-//! one ready pod per component (`pkg/tasks/init/wait.go` `WaitForSomePods(..., 1)`).
+//! one ready pod per component (`pkg/tasks/init/wait.go` `WaitForSomePods(..., 1)`), so a
+//! version counts as running only once its workload's rollout is over (the checks of `kubectl
+//! rollout status`): an old pod still serving is not the new version.
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
@@ -102,6 +104,9 @@ pub struct Workload {
     pub message: Option<String>,
     /// Its latest Warning event (e.g. `FailedCreate: ...`), when it is not ready.
     pub warning: Option<String>,
+    /// What of its pod template's last change has not rolled out yet; `None` once every
+    /// replica runs the template.
+    pub rollout: Option<String>,
 }
 
 impl Workload {
@@ -115,6 +120,7 @@ impl Workload {
             images: Vec::new(),
             message: None,
             warning: None,
+            rollout: None,
         }
     }
 
@@ -125,14 +131,29 @@ impl Workload {
         set: &StatefulSet,
     ) -> Self {
         let spec = set.spec.as_ref();
+        let desired = spec.and_then(|s| s.replicas).unwrap_or(1);
+        let status = set.status.as_ref();
+        let rollout = match status {
+            _ if unobserved(
+                set.metadata.generation,
+                status.and_then(|s| s.observed_generation),
+            ) =>
+            {
+                Some(UNOBSERVED.to_owned())
+            }
+            Some(s) if s.update_revision.is_some() && s.update_revision != s.current_revision => {
+                Some(format!(
+                    "{} of {desired} replicas updated",
+                    s.updated_replicas.unwrap_or(0)
+                ))
+            }
+            _ => None,
+        };
         Self {
-            desired: Some(spec.and_then(|s| s.replicas).unwrap_or(1)),
-            ready: set
-                .status
-                .as_ref()
-                .and_then(|s| s.ready_replicas)
-                .unwrap_or(0),
+            desired: Some(desired),
+            ready: status.and_then(|s| s.ready_replicas).unwrap_or(0),
             images: images(spec.map(|s| &s.template)),
+            rollout,
             ..Self::missing(component, objects)
         }
     }
@@ -153,11 +174,32 @@ impl Workload {
                     })
                     .and_then(|c| c.message.clone())
             });
+        let desired = spec.and_then(|s| s.replicas).unwrap_or(1);
+        let available = status.and_then(|s| s.available_replicas).unwrap_or(0);
+        let updated = status.and_then(|s| s.updated_replicas).unwrap_or(0);
+        let current = status.and_then(|s| s.replicas).unwrap_or(0);
+        let rollout = if unobserved(
+            d.metadata.generation,
+            status.and_then(|s| s.observed_generation),
+        ) {
+            Some(UNOBSERVED.to_owned())
+        } else if updated < desired {
+            Some(format!("{updated} of {desired} replicas updated"))
+        } else if current > updated {
+            Some(format!("{} old replicas still running", current - updated))
+        } else if available < updated {
+            Some(format!(
+                "{available} of {updated} updated replicas available"
+            ))
+        } else {
+            None
+        };
         Self {
-            desired: Some(spec.and_then(|s| s.replicas).unwrap_or(1)),
-            ready: status.and_then(|s| s.available_replicas).unwrap_or(0),
+            desired: Some(desired),
+            ready: available,
             images: images(spec.map(|s| &s.template)),
             message,
+            rollout,
             ..Self::missing(component, objects)
         }
     }
@@ -177,11 +219,13 @@ impl Workload {
         self.desired.is_some_and(|d| self.ready >= d)
     }
 
-    /// Whether every container image of a karmada-versioned component has tag `version`;
-    /// always true for the others.
+    /// Whether a karmada-versioned component runs `version`: every container image of its
+    /// template has that tag and the template is rolled out; always true for the others.
     pub fn runs(&self, version: &str) -> bool {
         !self.component.karmada_tag
-            || (!self.images.is_empty() && self.images.iter().all(|i| tag(i) == Some(version)))
+            || (!self.images.is_empty()
+                && self.images.iter().all(|i| tag(i) == Some(version))
+                && self.rollout.is_none())
     }
 
     /// `ready/desired ready`, plus why not.
@@ -201,6 +245,14 @@ impl Workload {
         }
         text
     }
+}
+
+/// A rollout its workload controller has not looked at yet.
+const UNOBSERVED: &str = "its controller has not seen the change yet";
+
+fn unobserved(generation: Option<i64>, observed: Option<i64>) -> bool {
+    matches!((generation, observed), (Some(g), Some(o)) if o < g)
+        || (generation.is_some() && observed.is_none())
 }
 
 fn images(template: Option<&PodTemplateSpec>) -> Vec<String> {
@@ -241,8 +293,13 @@ pub fn behind(workloads: &[Workload], version: &str) -> Vec<String> {
         .filter(|w| w.exists() && !w.runs(version))
         .map(|w| {
             let tags: Vec<&str> = w.images.iter().filter_map(|i| tag(i)).collect();
+            let rollout = w
+                .rollout
+                .as_ref()
+                .map(|r| format!("; rolling out: {r}"))
+                .unwrap_or_default();
             format!(
-                "{} ({})",
+                "{} ({}{rollout})",
                 w.component.suffix,
                 if tags.is_empty() {
                     "no tag".to_owned()
@@ -307,6 +364,63 @@ mod tests {
         ];
         assert_eq!(behind(&workloads, "v1.18.2"), vec!["webhook (v1.17.0)"]);
         assert!(behind(&workloads[2..], "v1.18.2").is_empty());
+    }
+
+    #[test]
+    fn a_new_tag_counts_only_once_its_rollout_is_over() {
+        let webhook = COMPONENTS
+            .iter()
+            .copied()
+            .find(|c| c.suffix == "webhook")
+            .expect("known component");
+        let objects = KarmadaObjects::new("demo");
+        let deployment = |status: serde_json::Value| -> Deployment {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "demo-karmada-webhook", "generation": 2},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {},
+                    "template": {"spec": {"containers": [
+                        {"name": "webhook", "image": "karmada/karmada-webhook:v1.18.2"}
+                    ]}}
+                },
+                "status": status
+            }))
+            .expect("valid Deployment")
+        };
+        // The old pod still serves while the new one cannot start (wait.go is satisfied).
+        let rolling = Workload::of_deployment(
+            webhook,
+            &objects,
+            &deployment(serde_json::json!({
+                "observedGeneration": 2, "replicas": 2, "updatedReplicas": 1,
+                "availableReplicas": 1
+            })),
+        );
+        assert!(rolling.serving());
+        assert!(!rolling.runs("v1.18.2"));
+        assert_eq!(
+            behind(std::slice::from_ref(&rolling), "v1.18.2"),
+            vec!["webhook (v1.18.2; rolling out: 1 old replicas still running)"]
+        );
+        let unseen = Workload::of_deployment(
+            webhook,
+            &objects,
+            &deployment(serde_json::json!({
+                "observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+                "availableReplicas": 1
+            })),
+        );
+        assert!(!unseen.runs("v1.18.2"));
+        let done = Workload::of_deployment(
+            webhook,
+            &objects,
+            &deployment(serde_json::json!({
+                "observedGeneration": 2, "replicas": 1, "updatedReplicas": 1,
+                "availableReplicas": 1
+            })),
+        );
+        assert!(done.runs("v1.18.2"));
     }
 
     #[test]

@@ -12,13 +12,18 @@ use std::time::Duration;
 use k8s_openapi::jiff::Timestamp;
 
 use super::operator::{self, OperatorReport};
+use crate::Condition;
 use crate::karmada::Karmada;
 
 /// The flag of `kubectl multicloud delete` that gives up the control plane.
 pub const ABANDON_FLAG: &str = "--abandon-control-plane";
 
-/// How long a teardown may take before it is reported as not finishing.
+/// How long a teardown may take before it is reported as not finishing, unless the controller
+/// is told otherwise (`--teardown-timeout`).
 pub const TEARDOWN_PATIENCE: Duration = Duration::from_secs(300);
+
+/// Reason of a teardown that karmada-operator reports failing.
+pub const TEARDOWN_FAILING: &str = "TeardownFailing";
 
 /// What was seen of karmada-operator itself in the global cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +71,11 @@ pub struct Teardown<'a> {
     pub management_unreachable: Option<String>,
     /// Now.
     pub now: Timestamp,
+    /// How long the teardown may take before it is reported as not finishing.
+    pub patience: Duration,
+    /// The instance's `Ready` condition as last written, to keep a teardown failure visible
+    /// while the operator retries.
+    pub previous: Option<&'a Condition>,
 }
 
 /// Why the deletion of the instance cannot finish, if the facts say so.
@@ -125,16 +135,27 @@ pub fn stuck(facts: &Teardown<'_>) -> Option<Stuck> {
     let report = OperatorReport::read(Some(karmada));
     if let OperatorReport::Failed { message, .. } = &report {
         return Some(Stuck {
-            reason: "TeardownFailing",
+            reason: TEARDOWN_FAILING,
             message: format!(
                 "karmada-operator's teardown of the Karmada CR {cr} fails: {message}; fix the \
                  cause (see `kubectl -n karmada-system logs deploy/karmada-operator`), {way_out}"
             ),
         });
     }
+    // Each retry of a failed teardown first resets the condition to `Progressing`
+    // (`planner.go` `preRunJob`, "karmada deinit job is in progressing") and fails again
+    // moments later: the last failure stands until the CR is gone, so the status does not flap.
+    if let (OperatorReport::Progressing(_), Some(previous)) = (&report, facts.previous)
+        && previous.reason == TEARDOWN_FAILING
+    {
+        return Some(Stuck {
+            reason: TEARDOWN_FAILING,
+            message: previous.message.clone(),
+        });
+    }
     let since = karmada.metadata.deletion_timestamp.as_ref()?.0;
     let waited = facts.now.duration_since(since);
-    if waited.as_secs() > i64::try_from(TEARDOWN_PATIENCE.as_secs()).unwrap_or(i64::MAX) {
+    if waited.as_secs() > i64::try_from(facts.patience.as_secs()).unwrap_or(i64::MAX) {
         let operator = match &facts.operator {
             OperatorPresence::Unknown(why) => format!(" (karmada-operator not found: {why})"),
             _ => String::new(),
@@ -158,6 +179,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::observed::READY;
 
     fn deleted(finalizer: bool, labels: serde_json::Value) -> Karmada {
         serde_json::from_value(json!({
@@ -180,6 +202,8 @@ mod tests {
             operator,
             management_unreachable: None,
             now: Timestamp::from_second(1_767_225_600 + seconds).expect("valid time"),
+            patience: TEARDOWN_PATIENCE,
+            previous: None,
         }
     }
 
@@ -209,6 +233,45 @@ mod tests {
         assert_eq!(stuck(&facts(&cr, OperatorPresence::Running, 10)), None);
         let late = stuck(&facts(&cr, OperatorPresence::Running, 301)).expect("stuck");
         assert_eq!(late.reason, "TeardownNotFinishing");
+    }
+
+    #[test]
+    fn a_teardown_failure_stays_reported_while_the_operator_retries() {
+        let mut cr = deleted(true, json!({}));
+        let report = |cr: &mut Karmada, reason: &str, message: &str| {
+            cr.status = serde_json::from_value(json!({"conditions": [{
+                "type": "Ready", "status": "False", "reason": reason, "message": message,
+                "lastTransitionTime": "2026-01-01T00:00:01Z"
+            }]}))
+            .expect("valid status");
+        };
+        report(&mut cr, "Failed", "secrets is forbidden");
+        let failing = stuck(&facts(&cr, OperatorPresence::Running, 2)).expect("stuck");
+        assert_eq!(failing.reason, TEARDOWN_FAILING);
+        assert!(failing.message.contains("secrets is forbidden"));
+
+        report(
+            &mut cr,
+            "Progressing",
+            "karmada deinit job is in progressing",
+        );
+        assert_eq!(stuck(&facts(&cr, OperatorPresence::Running, 3)), None);
+        let previous =
+            crate::observed::condition(READY, "False", TEARDOWN_FAILING, failing.message.clone());
+        let mut retrying = facts(&cr, OperatorPresence::Running, 3);
+        retrying.previous = Some(&previous);
+        assert_eq!(stuck(&retrying), Some(failing));
+    }
+
+    #[test]
+    fn the_patience_is_the_controllers_setting() {
+        let cr = deleted(true, json!({}));
+        let mut facts = facts(&cr, OperatorPresence::Running, 11);
+        facts.patience = Duration::from_secs(10);
+        assert_eq!(
+            stuck(&facts).map(|s| s.reason),
+            Some("TeardownNotFinishing")
+        );
     }
 
     #[test]

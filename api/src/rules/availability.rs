@@ -119,15 +119,16 @@ fn storage_reason(spec: &MulticloudInstanceSpec) -> Option<NotHaReason> {
     }
 }
 
-/// Admission warnings for storage that is never highly available.
+/// The admission warning of every instance that is not highly available, the default one
+/// replica included: a user must learn it at `create`, not from a lost quorum later.
 pub(super) fn warnings(spec: &MulticloudInstanceSpec) -> Vec<String> {
     match assess(spec).reason {
-        Some(reason @ (NotHaReason::HostPath | NotHaReason::EmptyDir)) => vec![format!(
+        Some(reason) => vec![format!(
             "instance is not highly available ({}); use PersistentVolumeClaim storage with 3 or \
              more etcd replicas for production",
             reason.message()
         )],
-        _ => Vec::new(),
+        None => Vec::new(),
     }
 }
 

@@ -83,16 +83,7 @@ pub(super) fn check(
         .iter()
         .filter(|used| used.instance != instance.name())
         .filter_map(|used| {
-            let theirs = components(&used.path);
-            let relation = if theirs == parts {
-                "the same directory"
-            } else if parts.starts_with(&theirs) {
-                "inside it"
-            } else if theirs.starts_with(&parts) {
-                "a directory that contains it"
-            } else {
-                return None;
-            };
+            let relation = overlap(path, &used.path)?;
             Some(Violation::new(
                 FIELD,
                 format!(
@@ -105,6 +96,22 @@ pub(super) fn check(
         })
         .take(1)
         .collect()
+}
+
+/// How `path` relates to another instance's etcd directory `theirs` when the two overlap:
+/// "the same directory", "inside it" or "a directory that contains it"; `None` when apart.
+/// Whole path components are compared, so `/a/b` and `/a/bc` are apart.
+pub fn overlap(path: &str, theirs: &str) -> Option<&'static str> {
+    let (ours, theirs) = (components(path), components(theirs));
+    if theirs == ours {
+        Some("the same directory")
+    } else if ours.starts_with(&theirs) {
+        Some("inside it")
+    } else if theirs.starts_with(&ours) {
+        Some("a directory that contains it")
+    } else {
+        None
+    }
 }
 
 /// Whether `path` is an absolute path in its normal form; the reason and the normal form if not.
@@ -188,5 +195,17 @@ mod tests {
             !components("/var/lib/multicloud-x").starts_with(&components("/var/lib/multicloud"))
         );
         assert!(components("/").is_empty());
+    }
+
+    #[test]
+    fn overlaps_are_named_from_the_first_paths_side() {
+        assert_eq!(overlap("/r/a", "/r/a"), Some("the same directory"));
+        assert_eq!(overlap("/r/a/etcd", "/r/a"), Some("inside it"));
+        assert_eq!(
+            overlap("/r/a", "/r/a/etcd"),
+            Some("a directory that contains it")
+        );
+        assert_eq!(overlap("/r/a", "/r/ab"), None);
+        assert_eq!(overlap("/r/a", "/r/b"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! The admission rules of SPEC.md as pure functions.
+//! The admission rules (the decisions README.md lists under "Using it on a cluster") as pure
+//! functions.
 //!
 //! [`mutate`] is the mutating webhook's decision, [`validate`] the validating webhook's, and
 //! [`admit`] runs both in the API server's order (mutate, apply the patch, validate) for the
@@ -33,7 +34,10 @@ pub use availability::{
 };
 pub use cert_sans::MAX_CERT_SANS;
 pub use cluster_secret::validate as validate_cluster_secret;
-pub use host_path::{check_form as check_host_path_form, normalise as normalise_host_path};
+pub use host_path::{
+    check_form as check_host_path_form, normalise as normalise_host_path,
+    overlap as host_path_overlap,
+};
 pub use naming::check_cluster_name;
 
 /// The write being admitted.

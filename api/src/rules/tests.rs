@@ -187,8 +187,22 @@ fn empty_dir_instance_warns_that_data_is_lost_on_restart() {
 }
 
 #[test]
-fn pvc_instance_with_fewer_than_three_replicas_gets_no_warning() {
+fn pvc_instance_with_fewer_than_three_replicas_is_warned_it_is_not_ha() {
     let admission = admit_create(&instance("demo"), &local_with_default_class());
+    assert!(admission.decision.allowed());
+    assert_eq!(admission.decision.warnings.len(), 1);
+    assert!(
+        admission.decision.warnings[0].contains("not highly available (fewer than 3 etcd replicas"),
+        "{:?}",
+        admission.decision.warnings
+    );
+}
+
+#[test]
+fn pvc_instance_with_three_replicas_gets_no_warning() {
+    let mut demo = instance("demo");
+    demo.spec.etcd.replicas = 3;
+    let admission = admit_create(&demo, &local_with_default_class());
     assert!(admission.decision.allowed());
     assert!(admission.decision.warnings.is_empty());
 }

@@ -22,11 +22,13 @@ use multicloud_api::keys::{
 };
 use multicloud_api::names;
 use multicloud_runtime::kubeconfig::CheckedKubeconfig;
+use multicloud_runtime::report::error_chain;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::diff::contains;
+use super::host_path;
 use super::ownership::{self, Maker, Place};
 use crate::context::Context;
 use crate::error::{Error, Result, is_status};
@@ -68,22 +70,8 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
         karmada: own.clone(),
         blocker: Some(blocker),
     };
-    if !names::is_dns1123_label(&namespace) {
-        return Ok(blocked(Blocker {
-            reason: "InvalidName",
-            message: format!(
-                "`{namespace}` is not a valid namespace name; instance names must be DNS-1123 \
-                 labels of at most {} characters",
-                names::MAX_INSTANCE_NAME_LENGTH
-            ),
-        }));
-    }
-    if uid.is_empty() {
-        // The API server gives every object a uid; without one nothing could be marked.
-        return Ok(blocked(Blocker {
-            reason: "NoUid",
-            message: "the instance has no metadata.uid yet".into(),
-        }));
+    if let Err(blocker) = markable(&namespace, &uid) {
+        return Ok(blocked(blocker));
     }
     // The retained CR the instance explicitly takes over, if it asks to: with it, the namespaces
     // and Secret of that CR's former instance are taken over too.
@@ -91,67 +79,136 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
         && existing
             .as_deref()
             .is_some_and(|k| ownership::adoption_requested(instance, k));
+    let found = Found {
+        existing: existing.as_deref(),
+        own: own.is_some(),
+        adopting,
+    };
+    if let Err(blocker) = claim_global_namespace(ctx, instance, &namespace, &found).await? {
+        return Ok(blocked(blocker));
+    }
+    let cluster = instance.spec.management_cluster.as_str();
+    if cluster != LOCAL_CLUSTER
+        && let Err(blocker) = prepare_management_cluster(ctx, instance, cluster, adopting).await?
+    {
+        return Ok(blocked(blocker));
+    }
+    apply_karmada(ctx, instance, existing, adopting, blocked).await
+}
 
-    let cached = ctx.namespaces.get(&ObjectRef::new(&namespace));
+/// What was found of the instance's Karmada CR before anything was applied.
+struct Found<'a> {
+    /// The Karmada CR of the instance's name, whoever's it is.
+    existing: Option<&'a Karmada>,
+    /// Whether it is the instance's own.
+    own: bool,
+    /// Whether the instance takes it over (see [`ownership::adoption_requested`]).
+    adopting: bool,
+}
+
+/// Whether the objects of an instance can be named and marked at all.
+fn markable(namespace: &str, uid: &str) -> Step {
+    if !names::is_dns1123_label(namespace) {
+        return Err(Blocker {
+            reason: "InvalidName",
+            message: format!(
+                "`{namespace}` is not a valid namespace name; instance names must be DNS-1123 \
+                 labels of at most {} characters",
+                names::MAX_INSTANCE_NAME_LENGTH
+            ),
+        });
+    }
+    if uid.is_empty() {
+        // The API server gives every object a uid; without one nothing could be marked.
+        return Err(Blocker {
+            reason: "NoUid",
+            message: "the instance has no metadata.uid yet".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Makes `namespace` in the global cluster the instance's own, or says why it waits.
+async fn claim_global_namespace(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+    namespace: &str,
+    found: &Found<'_>,
+) -> Result<Step> {
+    let cached = ctx.namespaces.get(&ObjectRef::new(namespace));
     let global = Api::<Namespace>::all(ctx.client.clone());
-    match own_namespace(&global, cached, instance, Place::Global, adopting).await? {
-        Claim::Ours => {}
+    match own_namespace(&global, cached, instance, Place::Global, found.adopting).await? {
+        Claim::Ours => Ok(Ok(())),
         // The namespace of a former instance holding its retained Karmada CR: the CR is what
         // there is to decide about, and its message says how.
-        Claim::Former(_) if existing.is_some() && own.is_none() => {
-            let retained = existing
-                .as_deref()
-                .map(|k| ownership::karmada_not_adopted(name, k));
-            return Ok(blocked(
-                retained.unwrap_or_else(|| conflict_pending("the Karmada CR")),
-            ));
+        Claim::Former(_) if found.existing.is_some() && !found.own => {
+            let retained = found
+                .existing
+                .map(|k| ownership::karmada_not_adopted(instance.name(), k));
+            Ok(Err(
+                retained.unwrap_or_else(|| conflict_pending("the Karmada CR"))
+            ))
         }
-        Claim::Former(blocker) | Claim::Refused(blocker) => return Ok(blocked(blocker)),
+        Claim::Former(blocker) | Claim::Refused(blocker) => Ok(Err(blocker)),
     }
+}
 
-    let cluster = instance.spec.management_cluster.as_str();
-    if cluster != LOCAL_CLUSTER {
-        let remote = match ctx.clusters.client(cluster).await {
-            Ok(client) => client,
-            Err(blocker) => return Ok(blocked(blocker)),
-        };
-        let namespaces = Api::<Namespace>::all(remote);
-        let checked = tokio::time::timeout(
-            ctx.settings.remote_timeout,
-            own_namespace(
-                &namespaces,
-                None,
-                instance,
-                Place::Management(cluster),
-                adopting,
-            ),
-        )
-        .await;
-        match checked {
-            Ok(Ok(Claim::Ours)) => {}
-            Ok(Ok(Claim::Former(blocker) | Claim::Refused(blocker))) => {
-                return Ok(blocked(blocker));
-            }
-            Ok(Err(error)) => return Ok(blocked(unreachable(cluster, &error.to_string()))),
-            Err(_) => {
-                let limit = ctx.settings.remote_timeout.as_secs();
-                return Ok(blocked(unreachable(
-                    cluster,
-                    &format!("no answer within {limit}s"),
-                )));
-            }
-        }
-        let kubeconfig = match ctx.clusters.kubeconfig(cluster) {
-            Ok(kubeconfig) => kubeconfig,
-            Err(blocker) => return Ok(blocked(blocker)),
-        };
-        if let Err(blocker) =
-            apply_host_secret(ctx, instance, &namespace, kubeconfig, adopting).await?
-        {
-            return Ok(blocked(blocker));
+/// On a remote management `cluster`: the instance's own namespace there, and the copy of the
+/// cluster's kubeconfig Secret that karmada-operator installs with.
+async fn prepare_management_cluster(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+    cluster: &str,
+    adopting: bool,
+) -> Result<Step> {
+    let remote = match ctx.clusters.client(cluster).await {
+        Ok(client) => client,
+        Err(blocker) => return Ok(Err(blocker)),
+    };
+    let namespaces = Api::<Namespace>::all(remote);
+    let checked = tokio::time::timeout(
+        ctx.settings.remote_timeout,
+        own_namespace(
+            &namespaces,
+            None,
+            instance,
+            Place::Management(cluster),
+            adopting,
+        ),
+    )
+    .await;
+    match checked {
+        Ok(Ok(Claim::Ours)) => {}
+        Ok(Ok(Claim::Former(blocker) | Claim::Refused(blocker))) => return Ok(Err(blocker)),
+        Ok(Err(error)) => return Ok(Err(unreachable(cluster, &error_chain(&error)))),
+        Err(_) => {
+            let limit = ctx.settings.remote_timeout.as_secs();
+            return Ok(Err(unreachable(
+                cluster,
+                &format!("no answer within {limit}s"),
+            )));
         }
     }
+    let kubeconfig = match ctx.clusters.kubeconfig(cluster) {
+        Ok(kubeconfig) => kubeconfig,
+        Err(blocker) => return Ok(Err(blocker)),
+    };
+    let namespace = names::namespace(instance.name());
+    apply_host_secret(ctx, instance, &namespace, kubeconfig, adopting).await
+}
 
+/// Creates the instance's Karmada CR, or brings the `existing` one (when it is the instance's
+/// own, or taken over) to what the instance renders; `blocked` wraps why it cannot.
+async fn apply_karmada(
+    ctx: &Context,
+    instance: &MulticloudInstance,
+    existing: Option<Arc<Karmada>>,
+    adopting: bool,
+    blocked: impl Fn(Blocker) -> Applied,
+) -> Result<Applied> {
+    let name = instance.name();
+    let uid = instance.metadata.uid.clone().unwrap_or_default();
+    let namespace = names::namespace(name);
     let mut desired = render(instance);
     desired
         .metadata
@@ -160,30 +217,17 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
         .extend(ownership::mark(name, &uid));
     let api: Api<Karmada> = Api::namespaced(ctx.client.clone(), &namespace);
     let karmada_name = names::karmada(name);
+    if existing.is_none()
+        && let Some(blocker) = host_path::conflict(ctx, instance).await?
+    {
+        return Ok(blocked(blocker));
+    }
     let existing = match existing {
         Some(karmada) => karmada,
-        None => match create(&api, &desired, "Karmada CR").await {
-            Ok(Some(created)) => {
-                return Ok(Applied {
-                    karmada: Some(Arc::new(created)),
-                    blocker: None,
-                });
-            }
-            // There is one after all, unseen by the watch (which sees only labelled CRs).
-            Ok(None) => match api.get_opt(&karmada_name).await {
-                Ok(Some(found)) => Arc::new(found),
-                Ok(None) => return Ok(blocked(conflict_pending("the Karmada CR"))),
-                Err(e) => {
-                    return Err(Error::kube(
-                        format!("read Karmada {namespace}/{karmada_name}"),
-                        e,
-                    ));
-                }
-            },
-            Err(Error::Kube { source, .. }) if is_status(&source, 404) => {
-                return Ok(blocked(operator_missing()));
-            }
-            Err(error) => return Err(error),
+        None => match create_karmada(&api, &desired, &namespace, &karmada_name).await? {
+            Created::Made(created) => return Ok(applied(created)),
+            Created::Found(found) => found,
+            Created::Blocked(blocker) => return Ok(blocked(blocker)),
         },
     };
     let current = match ownership::maker(existing.meta(), &uid) {
@@ -198,18 +242,51 @@ pub async fn apply(ctx: &Context, instance: &MulticloudInstance) -> Result<Appli
         _ => return Ok(blocked(ownership::karmada_not_adopted(name, &existing))),
     };
     if holds(Some(current.as_ref()), &desired)? {
-        return Ok(Applied {
-            karmada: Some(current),
-            blocker: None,
-        });
+        return Ok(applied(current));
     }
     match server_side_apply(&api, &karmada_name, &desired, "Karmada CR").await {
-        Ok(applied) => Ok(Applied {
-            karmada: Some(Arc::new(applied)),
-            blocker: None,
-        }),
+        Ok(done) => Ok(applied(Arc::new(done))),
         Err(Error::Kube { source, .. }) if is_status(&source, 404) => {
             Ok(blocked(operator_missing()))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Everything applied, the CR as it now is.
+fn applied(karmada: Arc<Karmada>) -> Applied {
+    Applied {
+        karmada: Some(karmada),
+        blocker: None,
+    }
+}
+
+/// What creating the Karmada CR came to.
+enum Created {
+    /// Created now.
+    Made(Arc<Karmada>),
+    /// There was one after all, unseen by the watch (which sees only labelled CRs).
+    Found(Arc<Karmada>),
+    /// Why the instance waits.
+    Blocked(Blocker),
+}
+
+/// Creates `desired`, the instance's Karmada CR `namespace/name`.
+async fn create_karmada(
+    api: &Api<Karmada>,
+    desired: &Karmada,
+    namespace: &str,
+    name: &str,
+) -> Result<Created> {
+    match create(api, desired, "Karmada CR").await {
+        Ok(Some(created)) => Ok(Created::Made(Arc::new(created))),
+        Ok(None) => match api.get_opt(name).await {
+            Ok(Some(found)) => Ok(Created::Found(Arc::new(found))),
+            Ok(None) => Ok(Created::Blocked(conflict_pending("the Karmada CR"))),
+            Err(e) => Err(Error::kube(format!("read Karmada {namespace}/{name}"), e)),
+        },
+        Err(Error::Kube { source, .. }) if is_status(&source, 404) => {
+            Ok(Created::Blocked(operator_missing()))
         }
         Err(error) => Err(error),
     }
@@ -238,14 +315,7 @@ async fn own_namespace(
             .map(Arc::new),
     };
     let Some(found) = found else {
-        let desired = Namespace {
-            metadata: marked_meta(name, uid, &namespace, None),
-            ..Namespace::default()
-        };
-        return Ok(match create(api, &desired, "namespace").await? {
-            Some(_) => Claim::Ours,
-            None => Claim::Refused(conflict_pending("the namespace")),
-        });
+        return create_namespace(api, name, uid, &namespace).await;
     };
     if found.metadata.deletion_timestamp.is_some() {
         return Ok(Claim::Refused(Blocker {
@@ -283,6 +353,23 @@ async fn own_namespace(
             &namespace, place, &other,
         ))),
     }
+}
+
+/// Creates `namespace`, marked as instance `name`'s (of `uid`).
+async fn create_namespace(
+    api: &Api<Namespace>,
+    name: &str,
+    uid: &str,
+    namespace: &str,
+) -> Result<Claim> {
+    let desired = Namespace {
+        metadata: marked_meta(name, uid, namespace, None),
+        ..Namespace::default()
+    };
+    Ok(match create(api, &desired, "namespace").await? {
+        Some(_) => Claim::Ours,
+        None => Claim::Refused(conflict_pending("the namespace")),
+    })
 }
 
 /// Copies the management cluster's kubeconfig into the instance namespace, where the Karmada CR's

@@ -7,6 +7,7 @@
 
 mod apply;
 mod diff;
+mod host_path;
 mod observe;
 pub(crate) mod ownership;
 mod status_write;
@@ -16,7 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kube::runtime::controller::Action;
+use multicloud_api::karmada::Karmada;
 use multicloud_api::{MulticloudInstance, Phase, names};
+use multicloud_runtime::report::error_chain;
 
 use crate::context::Context;
 use crate::error::Error;
@@ -57,7 +60,7 @@ pub fn error_policy(instance: Arc<MulticloudInstance>, error: &Error, ctx: Arc<C
     let delay = ctx.failures.failed(instance.name());
     tracing::warn!(
         instance = instance.name(),
-        error = %error,
+        error = %error_chain(error),
         retry_in = ?delay,
         "reconcile failed"
     );
@@ -81,17 +84,7 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
         .karmada
         .as_deref()
         .and_then(|k| ownership::foreign_secret_ref(k, &admin.namespace, &admin.name));
-    let karmada = match (&ignored, applied.karmada.as_deref()) {
-        (Some(why), Some(karmada)) => {
-            tracing::warn!(instance = name, "{why}");
-            let mut trusted = karmada.clone();
-            if let Some(status) = trusted.status.as_mut() {
-                status.secret_ref = None;
-            }
-            Some(Cow::Owned(trusted))
-        }
-        (_, karmada) => karmada.map(Cow::Borrowed),
-    };
+    let karmada = trusted(applied.karmada.as_deref(), ignored.as_deref(), name);
     let karmada = karmada.as_deref();
     let management = observe::management(ctx, instance, karmada.is_some()).await;
     let members = match &ignored {
@@ -127,6 +120,26 @@ async fn run(instance: &MulticloudInstance, ctx: &Context) -> Result<Action, Err
     } else {
         ctx.settings.poll_interval
     }))
+}
+
+/// `karmada` as the status may read it: without its status.secretRef when that was `ignored`
+/// (the reason why).
+fn trusted<'a>(
+    karmada: Option<&'a Karmada>,
+    ignored: Option<&str>,
+    name: &str,
+) -> Option<Cow<'a, Karmada>> {
+    match (ignored, karmada) {
+        (Some(why), Some(karmada)) => {
+            tracing::warn!(instance = name, "{why}");
+            let mut trusted = karmada.clone();
+            if let Some(status) = trusted.status.as_mut() {
+                status.secret_ref = None;
+            }
+            Some(Cow::Owned(trusted))
+        }
+        (_, karmada) => karmada.map(Cow::Borrowed),
+    }
 }
 
 /// Carries out the deletion policy, reporting `Deleting` until the finalizer can go.

@@ -248,6 +248,11 @@ pub async fn deletion(
             operator: operator(ctx).await,
             management_unreachable: management_unreachable(ctx, instance).await,
             now: k8s_openapi::jiff::Timestamp::now(),
+            patience: ctx.settings.teardown_timeout,
+            previous: instance
+                .status
+                .as_ref()
+                .and_then(|s| s.condition(multicloud_api::observed::READY)),
         };
         multicloud_api::observed::deletion::stuck(&facts)
     } else {

@@ -1,15 +1,17 @@
-//! `delete NAME...`: asks for the name on a terminal, applies a deletion policy override, refuses
-//! while member clusters are joined, deletes, and with `--wait` follows the deletion.
+//! `delete NAME...`, `delete -l SELECTOR`, `delete --all`: asks for each name on a terminal,
+//! applies a deletion policy override, refuses while member clusters are joined, deletes, and
+//! with `--wait` follows the deletion. Instances chosen by selector get exactly the questions
+//! and refusals of instances chosen by name.
 
 use std::io::Write as _;
 use std::time::Duration;
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use multicloud_api::rules::{Operation, Request, validate};
 use multicloud_api::{DeletionPolicy, MulticloudInstance};
 
-use crate::cli::Connection;
+use crate::cli::{Connection, OutputFormat, formats};
 use crate::clusters::AssumeReady;
 use crate::context::Context;
 use crate::duration::human_duration;
@@ -22,10 +24,23 @@ mod abandon;
 
 /// Flags of `delete`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["names", "selector", "all"])))]
 pub struct DeleteArgs {
     /// Instance names.
-    #[arg(required = true, value_name = "NAME")]
+    #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+
+    /// Delete the instances matching this label selector, e.g. `team=payments`.
+    #[arg(short = 'l', long, value_name = "SELECTOR", conflicts_with_all = ["names", "all"])]
+    pub selector: Option<String>,
+
+    /// Delete every instance.
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
+
+    /// `name`: print only `multicloudinstance.multicloud.dev/NAME` of each deleted instance.
+    #[arg(short, long, value_parser = formats(&[OutputFormat::Name]))]
+    pub output: Option<OutputFormat>,
 
     /// Do not ask for confirmation.
     #[arg(short = 'y', long)]
@@ -65,13 +80,27 @@ impl DeleteArgs {
     /// Deletes each instance; a failure for one is reported and the others are still deleted.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
         let client = ctx.client().await?;
+        let names = match (&self.selector, self.all) {
+            (None, false) => self.names.clone(),
+            (selector, _) => {
+                let found = instances::list(&client, selector.as_deref()).await?;
+                if found.is_empty() {
+                    // On stderr, as kubectl says it: stdout stays a list of what was deleted.
+                    eprintln!("No instances found.");
+                    return Ok(Output::text(""));
+                }
+                found.iter().map(|i| i.name().to_owned()).collect()
+            }
+        };
         let mut output = Output::text("");
         let mut failed = 0;
-        for name in &self.names {
+        for name in &names {
             match self.delete(ctx, &client, name).await {
                 Ok(Some(line)) => output.text.push_str(&line),
                 Ok(None) => {}
-                Err(err) if self.names.len() == 1 => return Err(err),
+                Err(err) if names.len() == 1 && self.selector.is_none() && !self.all => {
+                    return Err(err);
+                }
                 Err(err) => {
                     failed += 1;
                     ctx.flush_warnings();
@@ -132,6 +161,10 @@ impl DeleteArgs {
             abandon::release(client, name, self.timeout).await?;
             wait::until_deleted(ctx, client, name, self.timeout).await?;
             let left = abandon::left_behind(ctx, client, &instance).await;
+            if self.names_only() {
+                eprint!("{left}");
+                return Ok(Some(instances::resource_name(name) + "\n"));
+            }
             return Ok(Some(format!(
                 "{} deleted; its Karmada control plane was abandoned.\n{left}",
                 instances::resource_name(name)
@@ -145,10 +178,17 @@ impl DeleteArgs {
             );
             wait::until_deleted(ctx, client, name, self.timeout).await?;
         }
+        if self.names_only() {
+            return Ok(Some(instances::resource_name(name) + "\n"));
+        }
         Ok(Some(format!(
             "{} deleted\n",
             instances::resource_name(name)
         )))
+    }
+
+    fn names_only(&self) -> bool {
+        self.output == Some(OutputFormat::Name)
     }
 
     fn policy(&self) -> Option<DeletionPolicy> {

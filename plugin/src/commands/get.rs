@@ -5,9 +5,10 @@
 
 use clap::Args;
 use k8s_openapi::jiff::Timestamp;
+use multicloud_api::MulticloudInstance;
 
 use crate::cli::{Connection, OutputFormat};
-use crate::commands::list::{ListOutput, ListOutputParser, render};
+use crate::commands::list::{ListOutput, ViewArgs, render, watch};
 use crate::context::Context;
 use crate::error::CmdError;
 use crate::instances;
@@ -24,13 +25,8 @@ pub struct GetArgs {
     #[arg(short = 'l', long, value_name = "SELECTOR", conflicts_with = "names")]
     pub selector: Option<String>,
 
-    /// Output format: table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC.
-    #[arg(short, long, default_value = "table", value_parser = ListOutputParser, hide_possible_values = true)]
-    pub output: ListOutput,
-
-    /// Leave out the header line of tables.
-    #[arg(long)]
-    pub no_headers: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 
     #[command(flatten)]
     pub connection: Connection,
@@ -40,8 +36,24 @@ impl GetArgs {
     /// Gets.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
         let client = ctx.client().await?;
-        let (found, missing) = match &self.selector {
-            Some(selector) => (instances::list(&client, Some(selector)).await?, Vec::new()),
+        let (mut found, missing, version) = match &self.selector {
+            Some(selector) => {
+                let (found, version) = instances::list_versioned(&client, Some(selector)).await?;
+                (found, Vec::new(), version)
+            }
+            // A watch starts at a list's resourceVersion, not at an object's.
+            None if self.view.watch => {
+                let (all, version) = instances::list_versioned(&client, None).await?;
+                let mut found = Vec::new();
+                let mut missing = Vec::new();
+                for name in &self.names {
+                    match all.iter().find(|i| i.name() == name) {
+                        Some(instance) => found.push(instance.clone()),
+                        None => missing.push(name.clone()),
+                    }
+                }
+                (found, missing, version)
+            }
             None => {
                 let mut found = Vec::new();
                 let mut missing = Vec::new();
@@ -51,11 +63,26 @@ impl GetArgs {
                         None => missing.push(name.clone()),
                     }
                 }
-                (found, missing)
+                (found, missing, String::new())
             }
         };
+        self.view.sort(&mut found)?;
+        if self.view.watch {
+            for name in &missing {
+                eprintln!("{}", not_found(name));
+            }
+            let from = watch::From {
+                version,
+                selector: self.selector.clone(),
+                name: (self.names.len() == 1).then(|| self.names[0].clone()),
+            };
+            let keep = |i: &MulticloudInstance| {
+                self.selector.is_some() || self.names.iter().any(|n| n == i.name())
+            };
+            return watch::follow(ctx, &client, found, from, &keep, &self.view).await;
+        }
         let single = self.selector.is_none() && self.names.len() == 1;
-        let text = match (&self.output, found.first()) {
+        let text = match (&self.view.output, found.first()) {
             (ListOutput::Format(OutputFormat::Json), Some(one)) if single => {
                 to_json(&object_value(one)?)?
             }
@@ -70,19 +97,16 @@ impl GetArgs {
             (output, _) => render(
                 &found,
                 output,
-                !self.no_headers,
+                self.view.table(),
                 ctx.stdout,
                 Timestamp::now(),
             )?,
         };
-        let errors = missing
-            .iter()
-            .map(|name| {
-                format!(
-                    "instance `{name}` not found; `kubectl multicloud list` shows the instances"
-                )
-            })
-            .collect();
+        let errors = missing.iter().map(|name| not_found(name)).collect();
         Ok(Output::text(text).with_errors(errors))
     }
+}
+
+fn not_found(name: &str) -> String {
+    format!("instance `{name}` not found; `kubectl multicloud list` shows the instances")
 }

@@ -14,7 +14,7 @@ use multicloud_api::kubeconfig::server_of;
 use multicloud_api::names::{self, KarmadaObjects};
 use multicloud_api::{MulticloudInstance, ObjectRef};
 
-use crate::cli::Connection;
+use crate::cli::{Connection, Overrides, RequestTimeout};
 use crate::clusters::management_client;
 use crate::context::Context;
 use crate::error::CmdError;
@@ -40,11 +40,35 @@ pub struct KubeconfigArgs {
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
 
-    #[command(flatten)]
-    pub connection: Connection,
+    /// kubeconfig file; default `$KUBECONFIG`, then `~/.kube/config`, then in-cluster.
+    // The global flags but `-s/--server`, which names the exported kubeconfig's server here
+    // (kubectl's `--server` is accepted before the command).
+    #[arg(long, value_name = "FILE", help_heading = "Global options")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// kubeconfig context to use; default its current context.
+    #[arg(long, value_name = "NAME", help_heading = "Global options")]
+    pub context: Option<String>,
+
+    #[command(flatten, next_help_heading = "Global options")]
+    pub overrides: Overrides,
+
+    #[command(flatten, next_help_heading = "Global options")]
+    pub timeout: RequestTimeout,
 }
 
 impl KubeconfigArgs {
+    /// The connection flags given after the command.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            server: None,
+            overrides: self.overrides.clone(),
+            timeout: self.timeout.clone(),
+        }
+    }
+
     /// Exports.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
         let client = ctx.client().await?;

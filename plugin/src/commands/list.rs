@@ -1,4 +1,5 @@
-//! `list` / `ls`: instances as a kubectl-style table, JSON, YAML or names.
+//! `list` / `ls`: instances as a kubectl-style table, JSON, YAML or names; sorted, with labels,
+//! and followed with `--watch` as kubectl's `get` does.
 
 use clap::Args;
 use k8s_openapi::jiff::Timestamp;
@@ -16,8 +17,11 @@ use crate::table::{Cell, Table};
 use crate::template::{query_values, scalar};
 
 mod format;
+mod view;
+pub mod watch;
 
 pub use format::{ListOutput, ListOutputParser};
+pub use view::{TableOptions, ViewArgs, labels_text, sort_by};
 
 /// Flags of `list`.
 #[derive(Debug, Args)]
@@ -30,13 +34,8 @@ pub struct ListArgs {
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
 
-    /// Output format: table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC.
-    #[arg(short, long, default_value = "table", value_parser = ListOutputParser, hide_possible_values = true)]
-    pub output: ListOutput,
-
-    /// Leave out the header line of tables.
-    #[arg(long)]
-    pub no_headers: bool,
+    #[command(flatten)]
+    pub view: ViewArgs,
 
     #[command(flatten)]
     pub connection: Connection,
@@ -46,15 +45,20 @@ impl ListArgs {
     /// Lists.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
         let client = ctx.client().await?;
-        let mut items = instances::list(&client, self.selector.as_deref()).await?;
-        if let Some(search) = &self.search {
-            items.retain(|i| matches(i, search));
+        let (mut items, version) =
+            instances::list_versioned(&client, self.selector.as_deref()).await?;
+        let keep = |i: &MulticloudInstance| self.search.as_ref().is_none_or(|s| matches(i, s));
+        items.retain(keep);
+        self.view.sort(&mut items)?;
+        if self.view.watch {
+            let from = watch::From {
+                version,
+                selector: self.selector.clone(),
+                name: None,
+            };
+            return watch::follow(ctx, &client, items, from, &keep, &self.view).await;
         }
-        let table = matches!(
-            self.output,
-            ListOutput::Format(OutputFormat::Table | OutputFormat::Wide)
-        );
-        if items.is_empty() && table {
+        if items.is_empty() && self.view.is_table() {
             let what = match (&self.search, &self.selector) {
                 (None, None) => String::new(),
                 _ => " matching".to_owned(),
@@ -65,8 +69,8 @@ impl ListArgs {
         }
         render(
             &items,
-            &self.output,
-            !self.no_headers,
+            &self.view.output,
+            self.view.table(),
             ctx.stdout,
             Timestamp::now(),
         )
@@ -92,7 +96,7 @@ pub fn matches(instance: &MulticloudInstance, search: &str) -> bool {
 pub fn render(
     items: &[MulticloudInstance],
     output: &ListOutput,
-    headers: bool,
+    options: TableOptions,
     style: Style,
     now: Timestamp,
 ) -> Result<String, CmdError> {
@@ -104,10 +108,11 @@ pub fn render(
             text.push('\n');
             return Ok(text);
         }
-        ListOutput::CustomColumns(columns) => {
-            return custom_columns(items, columns, headers, style);
-        }
+        ListOutput::CustomColumns(_) => OutputFormat::Table,
     };
+    if let Some(table) = tabulate(items, output, options, now)? {
+        return Ok(table.render(style, options.headers));
+    }
     match format {
         OutputFormat::Json | OutputFormat::Yaml => {
             let values = items
@@ -125,13 +130,29 @@ pub fn render(
             .iter()
             .map(|i| instances::resource_name(i.name()) + "\n")
             .collect()),
-        OutputFormat::Table | OutputFormat::Wide => {
-            Ok(table(items, format == OutputFormat::Wide, now).render(style, headers))
-        }
+        // Tabulated above.
+        OutputFormat::Table | OutputFormat::Wide => Ok(String::new()),
     }
 }
 
-fn table(items: &[MulticloudInstance], wide: bool, now: Timestamp) -> Table {
+/// The table `output` shows, when it is one (`table`, `wide`, `custom-columns`).
+pub fn tabulate(
+    items: &[MulticloudInstance],
+    output: &ListOutput,
+    options: TableOptions,
+    now: Timestamp,
+) -> Result<Option<Table>, CmdError> {
+    match output {
+        ListOutput::CustomColumns(columns) => custom_columns(items, columns).map(Some),
+        ListOutput::Format(format @ (OutputFormat::Table | OutputFormat::Wide)) => {
+            let wide = *format == OutputFormat::Wide;
+            Ok(Some(table(items, wide, options.show_labels, now)))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn table(items: &[MulticloudInstance], wide: bool, labels: bool, now: Timestamp) -> Table {
     let mut headers = vec![
         "name",
         "virtual cluster",
@@ -151,6 +172,9 @@ fn table(items: &[MulticloudInstance], wide: bool, now: Timestamp) -> Table {
             "ready",
             "display name",
         ]);
+    }
+    if labels {
+        headers.push("labels");
     }
     let mut table = Table::new(headers);
     for instance in items {
@@ -214,6 +238,9 @@ fn table(items: &[MulticloudInstance], wide: bool, now: Timestamp) -> Table {
                 spec.display_name.clone().unwrap_or_default().into(),
             ]);
         }
+        if labels {
+            row.push(labels_text(instance).into());
+        }
         table.row(row);
     }
     table
@@ -223,9 +250,7 @@ fn table(items: &[MulticloudInstance], wide: bool, now: Timestamp) -> Table {
 fn custom_columns(
     items: &[MulticloudInstance],
     columns: &[(String, String)],
-    headers: bool,
-    style: Style,
-) -> Result<String, CmdError> {
+) -> Result<Table, CmdError> {
     let mut table = Table::new(columns.iter().map(|(header, _)| header.clone()));
     for instance in items {
         let value = object_value(instance)?;
@@ -237,7 +262,7 @@ fn custom_columns(
         }
         table.row(row);
     }
-    Ok(table.render(style, headers))
+    Ok(table)
 }
 
 /// Short storage type names for the table.

@@ -27,7 +27,7 @@ pub fn connection(cli: &Cli) -> Connection {
         Command::Describe(a) => Some(a.connection.clone()),
         Command::Delete(a) => Some(a.connection.clone()),
         Command::Diagnose(a) => Some(a.connection.clone()),
-        Command::Kubeconfig(a) => Some(a.connection.clone()),
+        Command::Kubeconfig(a) => Some(a.connection()),
         Command::Cluster(a) => a.connection(),
         Command::Install(a) => Some(a.connection.clone()),
         Command::Uninstall(a) => Some(a.connection.clone()),

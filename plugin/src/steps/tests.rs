@@ -91,11 +91,22 @@ fn node_local_storage_needs_no_pvc() {
         management.etcd = Ok(None);
         management.apiserver = Ok(None);
     }
+    // The CR alone proves nothing of the operator's progress (a ValidationError stops it
+    // before its first task), so neither the CRD step nor the storage step is done yet.
     let (states, _) = assess(&observed);
     assert_eq!(
         states[3].detail.as_deref(),
         Some("HostPath storage, no PVC")
     );
+    assert_eq!(
+        done(&states),
+        [true, true, false, false, false, false, false, false, false]
+    );
+    // An etcd StatefulSet the operator made, not ready yet: it is past the CRDs and storage.
+    if let Ok(management) = observed.management.as_mut() {
+        management.etcd = Ok(Some(workload(0, 1)));
+    }
+    let (states, _) = assess(&observed);
     assert_eq!(
         done(&states),
         [true, true, true, true, false, false, false, false, false]

@@ -140,8 +140,8 @@ fn bad_kubeconfigs_are_named_with_the_reason() {
         (
             &["--kubeconfig", "empty.yaml", "list"],
             &[
-                "error: the kubeconfig cannot be used",
-                "caused by: failed to determine current context",
+                "error: the kubeconfig cannot be used: it has no current context",
+                "pass --context NAME or --server URL",
             ],
         ),
         (
@@ -169,7 +169,7 @@ fn bad_kubeconfigs_are_named_with_the_reason() {
                 "cluster",
                 "add",
                 "edge-1",
-                "--kubeconfig",
+                "--cluster-kubeconfig",
                 "garbage.yaml",
             ],
             &["error: failed to read kubeconfig garbage.yaml"],

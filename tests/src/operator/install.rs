@@ -26,7 +26,16 @@ pub(super) struct Failure(pub String);
 
 impl From<kube::Error> for Failure {
     fn from(error: kube::Error) -> Self {
-        Self(format!("failed to executed the workflow: {error}"))
+        Self(message_of(&error))
+    }
+}
+
+/// What a Go client's error says: the API server's message for a refusal (a `StatusError`'s
+/// `Error()`), else the error itself.
+pub(super) fn message_of(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -39,6 +48,7 @@ pub(super) async fn run(
     let name = karmada.metadata.name.clone().unwrap_or_default();
     let namespace = karmada.metadata.namespace.clone().unwrap_or_default();
     let objects = KarmadaObjects::new(&name);
+    download_crds(karmada).await?;
     let host = host_client(global, karmada).await?;
     workloads::ensure_namespace(&host, &namespace).await?;
     let spec = serde_json::to_value(&karmada.spec).unwrap_or_default();
@@ -52,7 +62,6 @@ pub(super) async fn run(
         )
         .await?;
     }
-    workloads::play_kubelet(&host, &namespace, &name).await?;
     for component in COMPONENTS {
         let Some(settings) = settings(components, component.suffix) else {
             continue;
@@ -70,7 +79,17 @@ pub(super) async fn run(
         }
         let ready = match component.kind {
             WorkloadKind::StatefulSet => {
-                workloads::apply_statefulset(&host, &namespace, &name, &workload, settings).await?
+                // The wrapping of `runDeployEtcd` (`pkg/tasks/init/etcd.go`) around
+                // `installKarmadaEtcd` (`pkg/controlplane/etcd/etcd.go`).
+                workloads::apply_statefulset(&host, &namespace, &name, &workload, settings)
+                    .await
+                    .map_err(|e| {
+                        Failure(format!(
+                            "failed to install etcd component, err: error when creating Etcd \
+                             statefulset, err: {}",
+                            message_of(&e)
+                        ))
+                    })?
             }
             WorkloadKind::Deployment => {
                 workloads::apply_deployment(
@@ -113,6 +132,35 @@ pub(super) async fn run(
         }
     }
     Ok(Progress::Completed)
+}
+
+/// The first task, `crd` (`pkg/tasks/init/crd.go` `runCrdsDownload`, through `DownloadFile` in
+/// `pkg/util/util.go`): the tarball of `spec.crdTarball.httpSource.url`. The stand-in never
+/// leaves the machine: it tries a TCP connection only to a `http://127.0.0.1:PORT/...` URL, so
+/// that a test can point it at a closed port, and takes any other URL as downloaded.
+async fn download_crds(karmada: &Karmada) -> Result<(), Failure> {
+    let spec = serde_json::to_value(&karmada.spec).unwrap_or_default();
+    let Some(url) = spec["crdTarball"]["httpSource"]["url"].as_str() else {
+        return Ok(());
+    };
+    let Some(address) = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse::<u16>().ok())
+        .map(|port| std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+    else {
+        return Ok(());
+    };
+    let connect = tokio::net::TcpStream::connect(address);
+    let refusal = match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(_)) => "connect: connection refused",
+        Err(_) => "i/o timeout",
+    };
+    // As Go's http.Client words it, wrapped as crd.go does.
+    Err(Failure(format!(
+        "failed to download CRD tar, err: Get \"{url}\": dial tcp {address}: {refusal}"
+    )))
 }
 
 /// The CR's settings of a component, `None` for an optional one it does not ask for.

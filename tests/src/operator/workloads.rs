@@ -264,22 +264,35 @@ pub(super) async fn run_as_deployment(global: &Client) -> Step {
         global,
         OPERATOR_NAMESPACE,
         &format!("app.kubernetes.io/name={OPERATOR_DEPLOYMENT}"),
+        None,
     )
     .await
 }
 
 /// Marks the instance's pods Running and Ready, as a kubelet would once their volumes attach
-/// (only when every PVC they use is Bound).
-pub(super) async fn play_kubelet(host: &Client, namespace: &str, karmada: &str) -> Step {
+/// (only when every PVC they use is Bound) and their images are pulled (never one tagged
+/// `unpullable`: that pod stays as in ImagePullBackOff).
+pub(super) async fn play_kubelet(
+    host: &Client,
+    namespace: &str,
+    karmada: &str,
+    unpullable: Option<&str>,
+) -> Step {
     mark_ready(
         host,
         namespace,
         &format!("app.kubernetes.io/instance={karmada}"),
+        unpullable,
     )
     .await
 }
 
-async fn mark_ready(host: &Client, namespace: &str, selector: &str) -> Step {
+async fn mark_ready(
+    host: &Client,
+    namespace: &str,
+    selector: &str,
+    unpullable: Option<&str>,
+) -> Step {
     let pods: Api<Pod> = Api::namespaced(host.clone(), namespace);
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(host.clone(), namespace);
     for pod in pods
@@ -293,6 +306,16 @@ async fn mark_ready(host: &Client, namespace: &str, selector: &str) -> Step {
             .and_then(|s| s.conditions.as_ref())
             .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
         if ready || pod.metadata.deletion_timestamp.is_some() {
+            continue;
+        }
+        let pulled = unpullable.is_none_or(|tag| {
+            pod.spec.iter().flat_map(|s| &s.containers).all(|c| {
+                c.image
+                    .as_deref()
+                    .is_none_or(|i| !i.ends_with(&format!(":{tag}")))
+            })
+        });
+        if !pulled {
             continue;
         }
         let mut volumes_ready = true;

@@ -119,6 +119,41 @@ async fn creates_namespace_and_karmada_cr_with_the_requested_storage() {
     )
     .await;
     assert_eq!(pinned.status.map(|s| s.high_availability), Some(false));
+
+    // Reported HA only because the rendering makes it so (operator type.go CommonSettings):
+    // etcd members spread across nodes with a budget, every other component with more than
+    // one replica, spread and a budget; a non-HA instance keeps the operator's defaults.
+    let ha = |karmada: &serde_json::Value, field: &str| {
+        let component = if field == "etcd" {
+            &karmada["spec"]["components"]["etcd"]["local"]
+        } else {
+            &karmada["spec"]["components"][field]
+        };
+        (
+            component["replicas"].as_i64().unwrap_or(1),
+            component["affinity"]["podAntiAffinity"].is_object(),
+            component["podDisruptionBudgetConfig"].is_object(),
+        )
+    };
+    let scratch = karmada_of(&client, "scratch").await;
+    for field in [
+        "etcd",
+        "karmadaAPIServer",
+        "karmadaAggregatedAPIServer",
+        "kubeControllerManager",
+        "karmadaControllerManager",
+        "karmadaScheduler",
+        "karmadaWebhook",
+        "karmadaMetricsAdapter",
+    ] {
+        let (replicas, spread, budget) = ha(&classed, field);
+        assert!(
+            replicas > 1 && spread && budget,
+            "{field} of an HA instance: {replicas} replicas, spread {spread}, budget {budget}"
+        );
+        let (_, spread, budget) = ha(&scratch, field);
+        assert!(!spread && !budget, "{field} of a non-HA instance");
+    }
 }
 
 #[tokio::test]

@@ -7,22 +7,12 @@ use kube::core::{ApiResource, GroupVersionKind};
 use multicloud_api::karmada::Karmada;
 use multicloud_api::{MulticloudInstance, MulticloudInstanceStatus, Phase};
 pub use multicloud_e2e::cluster::{
-    create_namespace, global_cluster, global_cluster_without_karmada,
+    create_namespace, global_cluster, global_cluster_without_karmada, instance,
 };
 pub use multicloud_e2e::controller::{Controller, http_get};
 pub use multicloud_e2e::operator::{from_json, karmada_crd, report_ready};
 pub use multicloud_e2e::wait::eventually;
-use serde_json::{Value, json};
-
-/// An instance named `name` with `spec`, as a user would write it (no webhook has run).
-pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
-    from_json(json!({
-        "apiVersion": "multicloud.dev/v1alpha1",
-        "kind": "MulticloudInstance",
-        "metadata": {"name": name},
-        "spec": spec
-    }))
-}
+use serde_json::json;
 
 /// Creates `instance` in the global cluster.
 pub async fn create(client: &kube::Client, instance: &MulticloudInstance) {

@@ -77,6 +77,20 @@ async fn a_deletion_without_a_running_operator_says_so_and_can_be_abandoned() {
         "{diagnosed}"
     );
 
+    let described = plugin.run(&["describe", "demo"]).await;
+    described.expect_success();
+    for part in [
+        "Phase:              Deleting",
+        "OperatorNotRunning",
+        "karmada-operator is not running",
+        "kubectl multicloud delete demo --abandon-control-plane",
+    ] {
+        assert!(
+            described.stdout.contains(part),
+            "describe lacks {part:?}:\n{described}"
+        );
+    }
+
     let abandoned = plugin
         .run(&[
             "delete",

@@ -19,7 +19,13 @@ async fn cluster_add_registers_a_second_api_server_and_create_runs_an_instance_t
 
     let reserved = env
         .plugin
-        .run(&["cluster", "add", "k-edge", "--kubeconfig", &edge_kubeconfig])
+        .run(&[
+            "cluster",
+            "add",
+            "k-edge",
+            "--cluster-kubeconfig",
+            &edge_kubeconfig,
+        ])
         .await;
     reserved.expect_code(1);
     assert_contains(
@@ -29,7 +35,13 @@ async fn cluster_add_registers_a_second_api_server_and_create_runs_an_instance_t
 
     let added = env
         .plugin
-        .run(&["cluster", "add", "edge-1", "--kubeconfig", &edge_kubeconfig])
+        .run(&[
+            "cluster",
+            "add",
+            "edge-1",
+            "--cluster-kubeconfig",
+            &edge_kubeconfig,
+        ])
         .await;
     added.expect_success();
     assert_contains(
@@ -55,7 +67,13 @@ async fn cluster_add_registers_a_second_api_server_and_create_runs_an_instance_t
 
     let again = env
         .plugin
-        .run(&["cluster", "add", "edge-1", "--kubeconfig", &edge_kubeconfig])
+        .run(&[
+            "cluster",
+            "add",
+            "edge-1",
+            "--cluster-kubeconfig",
+            &edge_kubeconfig,
+        ])
         .await;
     again.expect_code(1);
     assert_contains(&again.stderr, &["already registered; pass --overwrite"]);

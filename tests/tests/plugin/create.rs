@@ -64,6 +64,22 @@ async fn hostpath_instance_is_created_with_the_api_servers_warning() {
 }
 
 #[tokio::test]
+async fn a_default_instance_is_created_with_the_webhooks_not_ha_warning() {
+    let env = Env::start().await;
+    storage_class(&env.client, "standard", true).await;
+    // One etcd replica (the default) is not HA either; the webhook says so, not only hostPath.
+    let run = env
+        .plugin
+        .run(&["create", "demo", "--skip-client-checks"])
+        .await;
+    run.expect_success();
+    assert_contains(
+        &run.stderr,
+        &["Warning: instance is not highly available (fewer than 3 etcd replicas:"],
+    );
+}
+
+#[tokio::test]
 async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_kubeconfig_agree() {
     let env = Env::start().await;
     storage_class(&env.client, "standard", true).await;

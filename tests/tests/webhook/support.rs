@@ -7,11 +7,9 @@ use std::time::{Duration, Instant};
 use kube::api::{Api, PostParams};
 use multicloud_api::MulticloudInstance;
 use multicloud_e2e::cluster::admission_cluster;
-pub use multicloud_e2e::cluster::{bare_cluster, storage_class};
-pub use multicloud_e2e::operator::from_json;
+pub use multicloud_e2e::cluster::{bare_cluster, instance, storage_class};
 use multicloud_e2e::webhook::Webhook;
 use multicloud_testenv::ControlPlane;
-use serde_json::{Value, json};
 
 /// Bound on anything eventually consistent (a watch delivering an event to the webhook).
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -28,15 +26,6 @@ pub async fn global_cluster_with_webhook() -> (ControlPlane, Webhook) {
         .await
         .expect("webhook is registered");
     (plane, webhook)
-}
-
-pub fn instance(name: &str, spec: Value) -> MulticloudInstance {
-    from_json(json!({
-        "apiVersion": "multicloud.dev/v1alpha1",
-        "kind": "MulticloudInstance",
-        "metadata": {"name": name},
-        "spec": spec,
-    }))
 }
 
 /// The denial message of a write the webhook refused.

@@ -179,12 +179,7 @@ impl ApiLoad {
 
 /// A request the API server did not answer: refused when it is down, failed otherwise.
 fn api_failure(error: &kube::Error) -> Outcome {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
+    let text = multicloud_runtime::report::error_chain(error);
     if text.contains("Connection refused") {
         Outcome::Refused
     } else {

@@ -1,32 +1,19 @@
 //! Clients for the global cluster and for the registered management clusters.
 
-use std::path::Path;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::Client;
+use multicloud_runtime::args::KubeconfigArgs;
 use multicloud_runtime::kubeconfig::ClientOptions;
 
 /// Bound on opening a connection to a management cluster, so an address that silently drops
 /// packets is reported unreachable instead of hanging a watch for minutes.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A client of the global cluster: from `kubeconfig` when given, else inferred (in-cluster
-/// service account, or `$KUBECONFIG`).
-pub async fn local_client(kubeconfig: Option<&Path>) -> anyhow::Result<Client> {
+/// A client of the global cluster, as `--kubeconfig` and `--context` choose.
+pub async fn local_client(kube: &KubeconfigArgs) -> anyhow::Result<Client> {
     use anyhow::Context as _;
-    let config = match kubeconfig {
-        Some(path) => {
-            let file = Kubeconfig::read_from(path)
-                .with_context(|| format!("reading kubeconfig {}", path.display()))?;
-            config_from(file)
-                .await
-                .with_context(|| format!("using kubeconfig {}", path.display()))?
-        }
-        None => Config::infer().await.context(
-            "finding the cluster: no in-cluster service account and no usable $KUBECONFIG",
-        )?,
-    };
+    let config = kube.config().await?;
     Client::try_from(config).context("building the Kubernetes client")
 }
 
@@ -42,20 +29,6 @@ pub async fn remote_client(kubeconfig: &str) -> Result<Client, String> {
     multicloud_runtime::kubeconfig::client_from_text(kubeconfig, &options)
         .await
         .map_err(|e| e.to_string())
-}
-
-/// The kubeconfig's current context or, lacking one, its only context: the choice of
-/// `multicloud_api::kubeconfig::check`, for the webhook's own kubeconfig.
-async fn config_from(file: Kubeconfig) -> Result<Config, kube::config::KubeconfigError> {
-    let context = match (&file.current_context, file.contexts.as_slice()) {
-        (None, [only]) => Some(only.name.clone()),
-        _ => None,
-    };
-    let options = KubeConfigOptions {
-        context,
-        ..KubeConfigOptions::default()
-    };
-    Config::from_custom_kubeconfig(file, &options).await
 }
 
 #[cfg(test)]

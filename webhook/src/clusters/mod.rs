@@ -20,7 +20,6 @@ use tokio::task::JoinHandle;
 pub use connect::local_client;
 pub use directory::{ClusterRecord, Directory, Generation};
 pub use registry::cluster_secret_selector;
-pub use storage::error_chain;
 
 /// The background watches; aborted when dropped.
 #[derive(Debug)]

@@ -6,17 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher;
 use kube::{Api, Client};
 use multicloud_api::keys::{CLUSTER_LABEL, KUBECONFIG_KEY, SYSTEM_NAMESPACE};
 use multicloud_api::rules::check_cluster_name;
+use multicloud_runtime::watch::{self, Index};
 use tokio::task::JoinHandle;
 
 use super::connect::remote_client;
-use super::directory::Directory;
-use super::storage::{error_chain, follow_storage_classes, probe};
+use super::directory::{Directory, Generation};
+use super::storage::{follow_storage_classes, probe};
 
 /// The label selector of registered cluster Secrets.
 pub fn cluster_secret_selector() -> String {
@@ -50,40 +50,7 @@ pub async fn follow_cluster_secrets(
         probe_interval,
         running: BTreeMap::new(),
     };
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        let stream = watcher::watcher(api.clone(), config.clone());
-        futures::pin_mut!(stream);
-        let mut listed: Option<BTreeSet<String>> = None;
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(Event::Init) => listed = Some(BTreeSet::new()),
-                Ok(Event::InitApply(secret)) => {
-                    if let Some(name) = registry.apply(&secret).await {
-                        listed.get_or_insert_default().insert(name);
-                    }
-                }
-                Ok(Event::InitDone) => {
-                    registry.retain(&listed.take().unwrap_or_default());
-                    registry.directory.set_secrets_synced();
-                    backoff = Duration::from_millis(250);
-                }
-                Ok(Event::Apply(secret)) => {
-                    registry.apply(&secret).await;
-                }
-                Ok(Event::Delete(secret)) => {
-                    registry.remove(&secret.metadata.name.unwrap_or_default())
-                }
-                Err(error) => {
-                    // Registrations stay as they are: their own watches report their health.
-                    tracing::warn!(reason = %error_chain(&error), "cluster Secret watch failed; retrying");
-                    break;
-                }
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
-    }
+    watch::follow(api, config, "cluster Secrets", &mut registry).await;
 }
 
 struct Registry {
@@ -92,9 +59,32 @@ struct Registry {
     running: BTreeMap<String, Running>,
 }
 
+/// A failed watch of the Secrets leaves the registrations as they are: their own watches report
+/// their health.
+impl Index<Secret> for Registry {
+    async fn apply(&mut self, secret: Secret) {
+        self.register(&secret).await;
+    }
+
+    async fn delete(&mut self, secret: Secret) {
+        self.remove(&secret.metadata.name.unwrap_or_default());
+    }
+
+    async fn reset(&mut self, secrets: Vec<Secret>) {
+        let mut listed = BTreeSet::new();
+        for secret in &secrets {
+            if let Some(name) = self.register(secret).await {
+                listed.insert(name);
+            }
+        }
+        self.retain(&listed);
+        self.directory.set_secrets_synced();
+    }
+}
+
 impl Registry {
     /// Registers or refreshes the cluster of `secret`; returns its name when it is one.
-    async fn apply(&mut self, secret: &Secret) -> Option<String> {
+    async fn register(&mut self, secret: &Secret) -> Option<String> {
         let name = secret.metadata.name.clone().unwrap_or_default();
         if let Some(violation) = check_cluster_name(&name).first() {
             // Such a Secret is refused by the webhook; one written before it was installed
@@ -122,32 +112,10 @@ impl Registry {
             kubeconfig: kubeconfig.clone(),
             tasks: Vec::new(),
         };
-        let client = match kubeconfig.map(String::from_utf8) {
-            None => Err(format!(
-                "Secret {SYSTEM_NAMESPACE}/{name} has no `{KUBECONFIG_KEY}` key"
-            )),
-            Some(Err(_)) => Err(format!(
-                "`{KUBECONFIG_KEY}` in Secret {SYSTEM_NAMESPACE}/{name} is not text"
-            )),
-            Some(Ok(text)) => remote_client(&text).await,
-        };
-        match client {
+        match client_of(&name, kubeconfig).await {
             Ok(client) => {
                 tracing::info!(cluster = %name, "watching management cluster");
-                let directory = self.directory.clone();
-                running.tasks.push(tokio::spawn(probe(
-                    client.clone(),
-                    directory.clone(),
-                    name.clone(),
-                    generation,
-                    self.probe_interval,
-                )));
-                running.tasks.push(tokio::spawn(follow_storage_classes(
-                    client,
-                    directory,
-                    name.clone(),
-                    generation,
-                )));
+                running.tasks = self.watch(client, &name, generation);
             }
             Err(reason) => {
                 tracing::warn!(cluster = %name, %reason, "management cluster cannot be watched");
@@ -157,6 +125,26 @@ impl Registry {
         }
         self.running.insert(name.clone(), running);
         Some(name)
+    }
+
+    /// The probe and StorageClass watch of cluster `name`.
+    fn watch(&self, client: Client, name: &str, generation: Generation) -> Vec<JoinHandle<()>> {
+        let directory = self.directory.clone();
+        vec![
+            tokio::spawn(probe(
+                client.clone(),
+                directory.clone(),
+                name.to_owned(),
+                generation,
+                self.probe_interval,
+            )),
+            tokio::spawn(follow_storage_classes(
+                client,
+                directory,
+                name.to_owned(),
+                generation,
+            )),
+        ]
     }
 
     fn remove(&mut self, name: &str) {
@@ -177,5 +165,18 @@ impl Registry {
         for name in gone {
             self.remove(&name);
         }
+    }
+}
+
+/// The client of cluster `name` from the `kubeconfig` value of its Secret, or why there is none.
+async fn client_of(name: &str, kubeconfig: Option<Vec<u8>>) -> Result<Client, String> {
+    match kubeconfig.map(String::from_utf8) {
+        None => Err(format!(
+            "Secret {SYSTEM_NAMESPACE}/{name} has no `{KUBECONFIG_KEY}` key"
+        )),
+        Some(Err(_)) => Err(format!(
+            "`{KUBECONFIG_KEY}` in Secret {SYSTEM_NAMESPACE}/{name} is not text"
+        )),
+        Some(Ok(text)) => remote_client(&text).await,
     }
 }

@@ -5,18 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher;
 use kube::{Api, Client};
 use multicloud_api::clusters::StorageClassInfo;
+use multicloud_runtime::report::error_chain;
+use multicloud_runtime::watch::{self, Index};
 
 use super::directory::{Directory, Generation};
-
-/// First wait before re-listing after a failure; doubled up to [`MAX_BACKOFF`].
-const INITIAL_BACKOFF: Duration = Duration::from_millis(250);
-/// Longest wait between two attempts to reach a cluster that is down.
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// Follows the StorageClasses of `cluster` until the task is aborted.
 ///
@@ -29,55 +25,62 @@ pub async fn follow_storage_classes(
     cluster: String,
     generation: Generation,
 ) {
-    let api: Api<StorageClass> = Api::all(client);
-    let mut backoff = INITIAL_BACKOFF;
-    loop {
-        let stream = watcher::watcher(api.clone(), watcher::Config::default());
-        futures::pin_mut!(stream);
-        let mut listing: Option<BTreeMap<String, StorageClassInfo>> = None;
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(Event::Init) => listing = Some(BTreeMap::new()),
-                Ok(Event::InitApply(class)) => {
-                    let info = StorageClassInfo::from(&class);
-                    listing
-                        .get_or_insert_default()
-                        .insert(info.name.clone(), info);
-                }
-                Ok(Event::InitDone) => {
-                    let classes = listing.take().unwrap_or_default();
-                    tracing::info!(%cluster, classes = classes.len(), "StorageClasses synced");
-                    directory.update(&cluster, generation, |r| r.synced(classes));
-                    backoff = INITIAL_BACKOFF;
-                }
-                Ok(Event::Apply(class)) => {
-                    let info = StorageClassInfo::from(&class);
-                    directory.update(&cluster, generation, |r| r.applied(info));
-                }
-                Ok(Event::Delete(class)) => {
-                    let name = class.metadata.name.unwrap_or_default();
-                    directory.update(&cluster, generation, |r| r.deleted(&name));
-                }
-                Err(watcher::Error::WatchError(status)) => {
-                    // The API server answered (e.g. 410 Gone): it is reachable; relist.
-                    tracing::debug!(%cluster, %status, "StorageClass watch expired; relisting");
-                    break;
-                }
-                Err(error) => {
-                    let reason = error_chain(&error);
-                    tracing::warn!(%cluster, %reason, "StorageClass watch failed");
-                    // The global cluster is the one calling us: while its watch is broken the
-                    // last complete list is still the best knowledge, so keep serving it.
-                    // A registered cluster that fails is reported, so requests are told why.
-                    if cluster != multicloud_api::keys::LOCAL_CLUSTER {
-                        directory.update(&cluster, generation, |r| r.watch_failed(reason));
-                    }
-                    break;
-                }
-            }
+    let what = format!("StorageClasses of {cluster}");
+    let mut index = StorageClasses {
+        directory,
+        cluster,
+        generation,
+    };
+    watch::follow(
+        Api::all(client),
+        watcher::Config::default(),
+        &what,
+        &mut index,
+    )
+    .await;
+}
+
+/// What one cluster's StorageClass watch keeps: its record in the directory.
+struct StorageClasses {
+    directory: Arc<Directory>,
+    cluster: String,
+    generation: Generation,
+}
+
+impl Index<StorageClass> for StorageClasses {
+    async fn apply(&mut self, class: StorageClass) {
+        let info = StorageClassInfo::from(&class);
+        self.directory
+            .update(&self.cluster, self.generation, |r| r.applied(info));
+    }
+
+    async fn delete(&mut self, class: StorageClass) {
+        let name = class.metadata.name.unwrap_or_default();
+        self.directory
+            .update(&self.cluster, self.generation, |r| r.deleted(&name));
+    }
+
+    async fn reset(&mut self, classes: Vec<StorageClass>) {
+        let classes: BTreeMap<String, StorageClassInfo> = classes
+            .iter()
+            .map(StorageClassInfo::from)
+            .map(|info| (info.name.clone(), info))
+            .collect();
+        let cluster = &self.cluster;
+        tracing::info!(%cluster, classes = classes.len(), "StorageClasses synced");
+        self.directory
+            .update(cluster, self.generation, |r| r.synced(classes));
+    }
+
+    fn failed(&mut self, reason: &str) {
+        // The global cluster is the one calling us: while its watch is broken the last
+        // complete list is still the best knowledge, so keep serving it. A registered cluster
+        // that fails is reported, so requests are told why.
+        if self.cluster != multicloud_api::keys::LOCAL_CLUSTER {
+            let reason = reason.to_owned();
+            self.directory
+                .update(&self.cluster, self.generation, |r| r.watch_failed(reason));
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 
@@ -141,22 +144,6 @@ pub async fn probe(
 /// and a second silence are recorded.
 fn recorded(result: Result<(), String>, silent_in_a_row: u32) -> Option<Result<(), String>> {
     (silent_in_a_row != 1).then_some(result)
-}
-
-/// The error and its causes on one line, as a denial message quotes it.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // kube's errors often repeat their source in their own message.
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

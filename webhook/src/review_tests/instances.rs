@@ -83,8 +83,10 @@ fn an_instance_without_a_storage_class_is_denied_with_the_fix() {
 
 #[test]
 fn an_instance_with_a_default_class_is_admitted() {
+    // Three replicas: the default single one is admitted with the not-HA warning.
+    let spec = json!({"etcd": {"replicas": 3}});
     let reply =
-        review("CREATE", admitted("demo", json!({})), Value::Null).validate(&with_default_class());
+        review("CREATE", admitted("demo", spec), Value::Null).validate(&with_default_class());
     assert!(reply.allowed, "{}", reply.message());
     assert!(reply.warnings.is_empty());
     assert!(reply.patch.is_none());

@@ -18,7 +18,6 @@ use multicloud_webhook::instances::InstanceIndex;
 use multicloud_webhook::metrics::Metrics;
 use multicloud_webhook::routes::{self, AppState};
 use multicloud_webhook::tls::{self, CertificateFiles, ReloadingCertResolver};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -26,48 +25,23 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
 use tower::ServiceExt;
 
-/// A CA and a serving certificate it signed for 127.0.0.1 and localhost.
-pub struct Pki {
-    pub ca: CertificateDer<'static>,
-    pub ca_pem: String,
-    pub cert_pem: String,
-    pub key_pem: String,
+pub use multicloud_testenv::pki::Pki;
+
+/// A fresh [`Pki`] whose CA is named `name`.
+pub fn pki(name: &str) -> Pki {
+    Pki::generate(name).expect("certificates")
 }
 
-impl Pki {
-    /// A fresh CA named `name` and a serving certificate.
-    pub fn generate(name: &str) -> Self {
-        let ca_key = KeyPair::generate().expect("CA key");
-        let mut ca_params = CertificateParams::default();
-        ca_params.distinguished_name.push(DnType::CommonName, name);
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
-        let issuer = Issuer::new(ca_params, ca_key);
-        let key = KeyPair::generate().expect("serving key");
-        let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .expect("serving names");
-        let cert = params
-            .signed_by(&key, &issuer)
-            .expect("serving certificate");
-        Self {
-            ca: ca_cert.der().clone(),
-            ca_pem: ca_cert.pem(),
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-        }
-    }
-
-    /// Writes `tls.crt` and `tls.key` into `dir`, each replaced atomically (as a Secret
-    /// volume update does), the certificate first.
-    pub fn write_to(&self, dir: &Path) -> CertificateFiles {
-        let files = CertificateFiles {
-            cert: dir.join("tls.crt"),
-            key: dir.join("tls.key"),
-        };
-        replace(&files.cert, &self.cert_pem);
-        replace(&files.key, &self.key_pem);
-        files
-    }
+/// Writes `tls.crt` and `tls.key` of `pki` into `dir`, each replaced atomically (as a Secret
+/// volume update does), the certificate first.
+pub fn write_certificates(pki: &Pki, dir: &Path) -> CertificateFiles {
+    let files = CertificateFiles {
+        cert: dir.join("tls.crt"),
+        key: dir.join("tls.key"),
+    };
+    replace(&files.cert, &pki.cert_pem);
+    replace(&files.key, &pki.key_pem);
+    files
 }
 
 fn replace(path: &Path, contents: &str) {

@@ -25,8 +25,18 @@ impl ClusterAddArgs {
                 reasons: violations.iter().map(ToString::to_string).collect(),
             });
         }
-        let kubeconfig = read_kubeconfig(&self.kubeconfig)?;
-        let text = flatten(&kubeconfig, self.context.as_deref())?;
+        let (path, context, deprecated) = self.member();
+        for warning in deprecated {
+            ctx.warnings.push(warning.to_owned());
+        }
+        ctx.flush_warnings();
+        let Some(path) = path else {
+            return Err(CmdError::msg(
+                "name the added cluster's kubeconfig with --cluster-kubeconfig FILE",
+            ));
+        };
+        let kubeconfig = read_kubeconfig(path)?;
+        let text = flatten(&kubeconfig, context)?;
         let what = format!("cluster `{name}`");
         // The webhook's rule for the Secret, applied before anything is stored.
         let checked = check_kubeconfig(&text, &what)?;
@@ -42,6 +52,9 @@ impl ClusterAddArgs {
 
         let global = ctx.client().await?;
         store(&global, name, &checked.to_yaml(), self.overwrite).await?;
+        if self.output.is_some() {
+            return Ok(Output::text(format!("secret/{name}\n")));
+        }
         let mut out = format!(
             "management cluster {name} added: {server} (Kubernetes {})\n",
             version.git_version

@@ -10,7 +10,7 @@ use super::ClusterListArgs;
 use crate::cli::OutputFormat;
 use crate::clusters::{kubeconfig_of, registered, storage_classes};
 use crate::context::Context;
-use crate::error::{CmdError, one_line, report_line};
+use crate::error::{CmdError, brief, one_line, report_line};
 use crate::instances;
 use crate::output::{Output, to_json, to_yaml};
 use crate::style::Style;
@@ -27,9 +27,12 @@ pub struct ClusterRow {
     /// Kubernetes version when reachable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Why it is not reachable.
+    /// Why it is not reachable: the whole error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The same in a few words, for the table.
+    #[serde(skip)]
+    pub reason: Option<String>,
     /// Its StorageClasses.
     pub storage_classes: Vec<StorageClassInfo>,
     /// Instances whose control plane runs there.
@@ -89,6 +92,7 @@ async fn probe(
         server,
         version: None,
         error: None,
+        reason: None,
         storage_classes: Vec::new(),
         instances,
     };
@@ -96,6 +100,7 @@ async fn probe(
         Ok(client) => client,
         Err(err) => {
             row.error = Some(report_line(&err));
+            row.reason = Some(brief(&err));
             return row;
         }
     };
@@ -103,6 +108,7 @@ async fn probe(
         Ok(info) => row.version = Some(info.git_version),
         Err(err) => {
             row.error = Some(one_line(&err));
+            row.reason = Some(brief(&err));
             return row;
         }
     }
@@ -112,7 +118,8 @@ async fn probe(
             row.error = Some(format!(
                 "StorageClasses cannot be listed: {}",
                 one_line(&err)
-            ))
+            ));
+            row.reason = Some(format!("StorageClasses cannot be listed: {}", brief(&err)));
         }
     }
     row
@@ -128,8 +135,10 @@ pub fn render(rows: &[ClusterRow], style: Style) -> String {
         "default",
         "instances",
     ]);
+    let mut cut_short = false;
     for row in rows {
-        let reachable = match (&row.version, &row.error) {
+        cut_short |= row.reason.is_some() && row.reason != row.error;
+        let reachable = match (&row.version, &row.reason) {
             (Some(version), None) => format!("yes ({version})"),
             (Some(_), Some(error)) => format!("yes; {error}"),
             (None, Some(error)) => format!("no: {error}"),
@@ -156,5 +165,9 @@ pub fn render(rows: &[ClusterRow], style: Style) -> String {
             row.instances.to_string(),
         ]);
     }
-    table.render(style, true)
+    let mut text = table.render(style, true);
+    if cut_short {
+        text.push_str("The whole errors: kubectl multicloud cluster list -o yaml\n");
+    }
+    text
 }

@@ -62,6 +62,9 @@ impl ClusterRemoveArgs {
                     e,
                 )
             })?;
+        if self.output.is_some() {
+            return Ok(Output::text(format!("secret/{name}\n")));
+        }
         Ok(Output::text(format!("management cluster {name} removed\n")))
     }
 }

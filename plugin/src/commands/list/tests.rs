@@ -22,7 +22,7 @@ fn table_has_the_kubectl_columns_and_ages() {
     let text = render(
         &items(),
         &ListOutput::Format(OutputFormat::Table),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
@@ -42,7 +42,7 @@ fn wide_adds_replicas_class_policy_ready_and_display_name() {
     let text = render(
         &items,
         &ListOutput::Format(OutputFormat::Wide),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
@@ -65,7 +65,10 @@ fn headers_can_be_left_out() {
     let text = render(
         &items(),
         &ListOutput::Format(OutputFormat::Table),
-        false,
+        TableOptions {
+            headers: false,
+            show_labels: false,
+        },
         Style::plain(),
         now(),
     )
@@ -78,7 +81,7 @@ fn names_are_kind_dot_group_slash_name() {
     let text = render(
         &items(),
         &ListOutput::Format(OutputFormat::Name),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
@@ -94,7 +97,7 @@ fn json_is_a_v1_list_of_the_objects() {
     let text = render(
         &items(),
         &ListOutput::Format(OutputFormat::Json),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
@@ -114,7 +117,7 @@ fn yaml_lists_parse_back() {
     let text = render(
         &items(),
         &ListOutput::Format(OutputFormat::Yaml),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
@@ -142,7 +145,7 @@ fn jsonpath_templates_see_a_list_as_kubectl_does() {
     let text = render(
         &items(),
         &ListOutput::JsonPath(template),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
@@ -158,10 +161,63 @@ fn custom_columns_print_one_row_per_instance() {
     let text = render(
         &items(),
         &ListOutput::CustomColumns(columns),
-        true,
+        TableOptions::PLAIN,
         Style::plain(),
         now(),
     )
     .expect("renders");
     assert_eq!(text, "NAME   REPLICAS\ndemo   3\nlab    1\n");
+}
+
+#[test]
+fn show_labels_ends_each_row_with_the_labels() {
+    let mut items = items();
+    items[0].metadata.labels = Some(
+        [("team", "payments"), ("env", "prod")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    );
+    let text = render(
+        &items,
+        &ListOutput::Format(OutputFormat::Table),
+        TableOptions {
+            headers: true,
+            show_labels: true,
+        },
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
+    assert_eq!(
+        text,
+        "NAME   VIRTUAL CLUSTER   MANAGEMENT CLUSTER   STORAGE    HA      PHASE     MEMBERS   VERSION   AGE   LABELS\n\
+         demo   k-demo            local                PVC        true    Running   2         v1.18.2   5m    env=prod,team=payments\n\
+         lab    k-lab             local                HostPath   false   <none>    0         v1.18.2   45s   <none>\n"
+    );
+}
+
+#[test]
+fn sort_by_creation_time_puts_the_newest_last() {
+    let mut items = items();
+    sort_by(&mut items, "{.metadata.creationTimestamp}").expect("sorts");
+    let text = render(
+        &items,
+        &ListOutput::Format(OutputFormat::Name),
+        TableOptions::PLAIN,
+        Style::plain(),
+        now(),
+    )
+    .expect("renders");
+    assert_eq!(
+        text,
+        "multicloudinstance.multicloud.dev/demo\nmulticloudinstance.multicloud.dev/lab\n"
+    );
+    items.reverse();
+    sort_by(&mut items, ".metadata.creationTimestamp").expect("sorts");
+    assert_eq!(
+        items[0].name(),
+        "demo",
+        "older first, whatever the input order"
+    );
 }
