@@ -96,6 +96,28 @@ async fn a_pod_runs_on_the_node_and_dropping_the_cluster_leaves_nothing() {
         ip.starts_with("10.88."),
         "pod address from the bridge: {ip}"
     );
+    let uid = pods
+        .get("sleeper")
+        .await
+        .expect("the pod")
+        .metadata
+        .uid
+        .expect("a uid");
+    let pod_logs = || {
+        std::fs::read_dir("/var/log/pods")
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(&uid))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        pod_logs(),
+        1,
+        "kubelet keeps the pod's logs in /var/log/pods"
+    );
     assert!(!mounts_below(&dir).is_empty(), "the pod's mounts are there");
     assert!(
         processes_naming(&dir)
@@ -125,4 +147,5 @@ async fn a_pod_runs_on_the_node_and_dropping_the_cluster_leaves_nothing() {
     assert_eq!(mounts_below(&dir), Vec::<String>::new());
     assert!(!netns.exists(), "{} is deleted", netns.display());
     assert!(!cgroup.exists(), "{} is removed", cgroup.display());
+    assert_eq!(pod_logs(), 0, "the pod's logs are removed");
 }

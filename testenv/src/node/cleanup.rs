@@ -183,6 +183,32 @@ pub(crate) fn remove_cni_results(ids: &[String]) {
     }
 }
 
+/// Where kubelet 1.20 has containerd write the pods' logs (not configurable), one directory
+/// `<namespace>_<name>_<uid>` per pod.
+const POD_LOGS: &str = "/var/log/pods";
+
+/// The uids of the pods kubelet ran (`<kubelet root>/pods/<uid>`).
+pub(crate) fn pod_uids(kubelet_root: &Path) -> Vec<String> {
+    read_dirs(&kubelet_root.join("pods"))
+        .iter()
+        .filter_map(|dir| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect()
+}
+
+/// Removes the log directories of the pods `uids` (kubelet removes them only for pods it saw
+/// deleted, and a node is torn down with its pods running).
+pub(crate) fn remove_pod_logs(uids: &[String]) {
+    let Ok(entries) = std::fs::read_dir(POD_LOGS) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if uids.iter().any(|uid| name.ends_with(&format!("_{uid}"))) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Unmounts (lazily) everything mounted at or below `dir`, deepest first.
 pub(crate) fn unmount_below(dir: &Path) {
     let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {

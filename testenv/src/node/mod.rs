@@ -605,6 +605,7 @@ impl Running {
         // Deleted without CRI, the sandboxes were never torn down by CNI, which would have
         // removed the results it cached for them on the host.
         cleanup::remove_cni_results(&sandboxes);
+        cleanup::remove_pod_logs(&cleanup::pod_uids(&self.layout.kubelet_root));
         if let Some(root) = self.cgroup_root.take() {
             cleanup::remove_cgroup_root(&root);
         }
