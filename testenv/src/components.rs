@@ -43,18 +43,18 @@ fn free_port() -> Result<u16, Error> {
         .map_err(|source| Error::io("failed to pick a free port on 127.0.0.1", source))
 }
 
-fn flag(name: &str, value: impl std::fmt::Display) -> OsString {
+pub(crate) fn flag(name: &str, value: impl std::fmt::Display) -> OsString {
     format!("--{name}={value}").into()
 }
 
-fn path_flag(name: &str, path: &Path) -> OsString {
+pub(crate) fn path_flag(name: &str, path: &Path) -> OsString {
     let mut flag = OsString::from(format!("--{name}="));
     flag.push(path);
     flag
 }
 
 /// Whether insecure serving must be switched off explicitly (`None`: unknown, assume recent).
-fn has_insecure_port(minor: Option<u32>) -> bool {
+pub(crate) fn has_insecure_port(minor: Option<u32>) -> bool {
     minor.is_some_and(|minor| minor < FIRST_MINOR_WITHOUT_INSECURE_PORT)
 }
 
@@ -115,7 +115,7 @@ pub(crate) async fn start_etcd(
 }
 
 /// etcd refuses to run on architectures it does not support unless told to.
-fn etcd_env() -> Vec<(&'static str, String)> {
+pub(crate) fn etcd_env() -> Vec<(&'static str, String)> {
     let go_arch = match std::env::consts::ARCH {
         "x86_64" | "aarch64" => return Vec::new(),
         "x86" => "386",
@@ -125,17 +125,24 @@ fn etcd_env() -> Vec<(&'static str, String)> {
     vec![("ETCD_UNSUPPORTED_ARCH", go_arch.to_string())]
 }
 
-/// Flags of kube-apiserver serving on `127.0.0.1:port`.
-fn apiserver_args(
+/// Flags of kube-apiserver serving on `127.0.0.1:port`, or, with `node_ip` (a node cluster,
+/// inside its network namespace), on every address of the namespace, publishing `node_ip` as
+/// the endpoint of the `kubernetes` Service so that pods reach it.
+pub(crate) fn apiserver_args(
     insecure_port: bool,
     dir: &Path,
     certs: &Certs,
     etcd_url: &str,
     port: u16,
+    node_ip: Option<std::net::Ipv4Addr>,
 ) -> Vec<OsString> {
+    let (bind, advertise) = match node_ip {
+        Some(ip) => ("0.0.0.0".to_owned(), ip.to_string()),
+        None => ("127.0.0.1".to_owned(), "127.0.0.1".to_owned()),
+    };
     let mut args = vec![
-        flag("bind-address", "127.0.0.1"),
-        flag("advertise-address", "127.0.0.1"),
+        flag("bind-address", bind),
+        flag("advertise-address", advertise),
         flag("secure-port", port),
         flag("etcd-servers", etcd_url),
         flag("service-cluster-ip-range", "10.0.0.0/24"),
@@ -158,10 +165,15 @@ fn apiserver_args(
             "MutatingAdmissionWebhook,ValidatingAdmissionWebhook",
         ),
         flag("allow-privileged", true),
+    ];
+    if node_ip.is_none() {
         // The apiserver would publish 127.0.0.1 as the endpoint of the `kubernetes` service,
         // which endpoint validation rejects (loopback), logging an error every 10 s.
-        flag("endpoint-reconciler-type", "none"),
-    ];
+        args.push(flag("endpoint-reconciler-type", "none"));
+    } else {
+        // Logs and exec go to the kubelet by the node's address; its name resolves nowhere.
+        args.push(flag("kubelet-preferred-address-types", "InternalIP"));
+    }
     if insecure_port {
         args.push(flag("insecure-port", 0));
     }
@@ -181,7 +193,7 @@ pub(crate) async fn start_apiserver(
     loop {
         attempt += 1;
         let port = free_port()?;
-        let args = apiserver_args(insecure_port, dir, certs, etcd_url, port);
+        let args = apiserver_args(insecure_port, dir, certs, etcd_url, port, None);
         let log = dir.join("kube-apiserver.log");
         let mut process = Process::start("kube-apiserver", binary, args, Vec::new(), log)?;
         let kubeconfig = kubeconfig::render(

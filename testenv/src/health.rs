@@ -33,6 +33,17 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// `GET path` answering a body that contains `expect` (kube-proxy's `/healthz` answers
+    /// JSON, not `ok`).
+    pub(crate) fn answering(client: &'a kube::Client, path: &'static str, expect: &'a str) -> Self {
+        Self {
+            client,
+            path,
+            post: false,
+            expect,
+        }
+    }
+
     /// etcd's member list must name `peer_url`: this proves that the etcd answering is the
     /// one just started, not another test's etcd that took the port first.
     pub(crate) fn etcd(client: &'a kube::Client, peer_url: &'a str) -> Self {

@@ -18,6 +18,9 @@
 //! ```
 //!
 //! Binaries are found as described on [`Binaries::from_env`].
+//!
+//! For tests that need pods to run, [`NodeCluster`] adds a real node (kube-scheduler,
+//! containerd, kubelet, kube-proxy) in a network namespace of its own; see [`node`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -29,6 +32,7 @@ mod crd;
 mod error;
 mod health;
 mod kubeconfig;
+pub mod node;
 pub mod pki;
 mod process;
 
@@ -40,6 +44,7 @@ use tempfile::TempDir;
 pub use binaries::{Binaries, DEFAULT_VERSION};
 pub use crd::apply_crd;
 pub use error::Error;
+pub use node::{NodeCluster, NodeOptions};
 
 use certs::Certs;
 use process::Process;

@@ -1,6 +1,13 @@
 //! The webhook's self-signed certificates: a CA made for the webhook alone and a serving
 //! certificate it signs for the webhook Service's DNS names. The CA goes into the webhook
 //! configurations' `caBundle`; both go into the Secret the webhook mounts.
+//!
+//! Renewing replaces the CA, but the webhook pods serve the old certificate until kubelet has
+//! updated their mounted Secret and they have reloaded it (seconds to a minute). So a renewed
+//! certificate keeps the CA it replaces as `previous-ca.crt` in the Secret, and the `caBundle`
+//! trusts both: every pod is trusted whichever certificate it serves during the change. The old
+//! CA stays trusted until the next renewal; its private key was never stored anywhere (each CA
+//! key exists only while [`generate`] signs the serving certificate), so nobody can sign with it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -38,6 +45,34 @@ pub struct Pki {
     pub key_pem: String,
     /// When both expire.
     pub not_after: Timestamp,
+    /// The CA this one replaced, still trusted while the webhook pods change over.
+    pub previous_ca_pem: Option<String>,
+}
+
+/// Key of the Secret holding the CA a renewal replaced.
+pub const PREVIOUS_CA_KEY: &str = "previous-ca.crt";
+
+impl Pki {
+    /// What the webhook configurations trust: this CA, and the one it replaced.
+    pub fn ca_bundle(&self) -> String {
+        let mut bundle = self.ca_pem.clone();
+        if let Some(previous) = &self.previous_ca_pem {
+            if !bundle.ends_with('\n') {
+                bundle.push('\n');
+            }
+            bundle.push_str(previous);
+        }
+        bundle
+    }
+
+    /// The same certificates, trusting also `previous`'s CA during the change-over (the CA of a
+    /// Secret being renewed), unless it is this one.
+    pub fn replacing(mut self, previous: Option<&Secret>) -> Self {
+        self.previous_ca_pem = previous
+            .and_then(|secret| secret_text(secret, "ca.crt"))
+            .filter(|ca| *ca != self.ca_pem);
+        self
+    }
 }
 
 /// DNS names of the webhook Service `service` in `namespace`.
@@ -87,6 +122,7 @@ pub fn generate(dns_names: Vec<String>) -> Result<Pki, CmdError> {
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
         not_after,
+        previous_ca_pem: None,
     })
 }
 
@@ -118,9 +154,10 @@ fn name(common_name: &str) -> DistinguishedName {
     name
 }
 
-/// The TLS Secret holding `pki` (`kubernetes.io/tls`, plus `ca.crt`).
+/// The TLS Secret holding `pki` (`kubernetes.io/tls`, plus `ca.crt`, and `previous-ca.crt`
+/// after a renewal).
 pub fn secret(name: &str, namespace: &str, pki: &Pki) -> Secret {
-    let data = BTreeMap::from([
+    let mut data = BTreeMap::from([
         (
             "ca.crt".to_owned(),
             ByteString(pki.ca_pem.clone().into_bytes()),
@@ -134,6 +171,12 @@ pub fn secret(name: &str, namespace: &str, pki: &Pki) -> Secret {
             ByteString(pki.key_pem.clone().into_bytes()),
         ),
     ]);
+    if let Some(previous) = &pki.previous_ca_pem {
+        data.insert(
+            PREVIOUS_CA_KEY.to_owned(),
+            ByteString(previous.clone().into_bytes()),
+        );
+    }
     let mut secret = Secret {
         type_: Some("kubernetes.io/tls".to_owned()),
         data: Some(data),
@@ -151,14 +194,7 @@ pub fn secret(name: &str, namespace: &str, pki: &Pki) -> Secret {
 /// The certificates of an existing TLS Secret when they can be kept: complete, and not expiring
 /// within [`RENEW_BEFORE`] of `now`.
 pub fn reusable(secret: &Secret, now: Timestamp) -> Option<Pki> {
-    let text = |key: &str| {
-        secret
-            .data
-            .as_ref()
-            .and_then(|d| d.get(key))
-            .and_then(|b| String::from_utf8(b.0.clone()).ok())
-            .filter(|t| !t.trim().is_empty())
-    };
+    let text = |key: &str| secret_text(secret, key);
     let not_after: Timestamp = secret
         .metadata
         .annotations
@@ -173,7 +209,18 @@ pub fn reusable(secret: &Secret, now: Timestamp) -> Option<Pki> {
         cert_pem: text("tls.crt")?,
         key_pem: text("tls.key")?,
         not_after,
+        previous_ca_pem: text(PREVIOUS_CA_KEY),
     })
+}
+
+/// The non-empty UTF-8 text under `key` of `secret`.
+fn secret_text(secret: &Secret, key: &str) -> Option<String> {
+    secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get(key))
+        .and_then(|b| String::from_utf8(b.0.clone()).ok())
+        .filter(|t| !t.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -196,6 +243,37 @@ mod tests {
             None,
             "renewed within 30 days of expiry"
         );
+    }
+
+    #[test]
+    fn a_renewal_trusts_the_replaced_ca_until_the_next_one() {
+        let names = || service_names("multicloud-webhook", "multicloud-system");
+        let first = generate(names()).expect("generates");
+        let installed = secret("s", "n", &first);
+        let second = generate(names())
+            .expect("generates")
+            .replacing(Some(&installed));
+        assert_eq!(
+            second.previous_ca_pem.as_deref(),
+            Some(first.ca_pem.as_str())
+        );
+        let bundle = second.ca_bundle();
+        assert!(bundle.starts_with(&second.ca_pem) && bundle.contains(&first.ca_pem));
+        assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2);
+        // Kept as it is by the next install, and replaced by the next renewal.
+        let renewed = secret("s", "n", &second);
+        assert_eq!(reusable(&renewed, Timestamp::now()), Some(second.clone()));
+        let third = generate(names())
+            .expect("generates")
+            .replacing(Some(&renewed));
+        assert_eq!(
+            third.previous_ca_pem.as_deref(),
+            Some(second.ca_pem.as_str())
+        );
+        assert_eq!(third.ca_bundle().matches("BEGIN CERTIFICATE").count(), 2);
+        // A first install trusts its own CA only.
+        assert_eq!(first.ca_bundle(), first.ca_pem);
+        assert_eq!(first.clone().replacing(None).previous_ca_pem, None);
     }
 
     #[test]

@@ -134,6 +134,11 @@ pub fn install_set(options: &Options) -> Result<Vec<Value>, CmdError> {
         adjust(object, options);
     }
     objects.sort_by_key(order);
+    if let Certificates::SelfSigned(pki) = &options.certificates
+        && pki.previous_ca_pem.is_some()
+    {
+        trust_before_secret(&mut objects);
+    }
     Ok(objects)
 }
 
@@ -171,29 +176,29 @@ fn adjust(object: &mut Value, options: &Options) {
             }
         }
         "PodDisruptionBudget" if !options.pdb_v1 => object["apiVersion"] = json!("policy/v1beta1"),
-        "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration" => match &options
-            .certificates
-        {
-            Certificates::SelfSigned(pki) => {
-                let bundle =
-                    serde_json::to_value(k8s_openapi::ByteString(pki.ca_pem.clone().into_bytes()))
-                        .unwrap_or(Value::Null);
-                if let Some(webhooks) = object["webhooks"].as_array_mut() {
-                    for webhook in webhooks {
-                        webhook["clientConfig"]["caBundle"] = bundle.clone();
+        "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration" => {
+            match &options.certificates {
+                Certificates::SelfSigned(pki) => {
+                    let bundle =
+                        serde_json::to_value(k8s_openapi::ByteString(pki.ca_bundle().into_bytes()))
+                            .unwrap_or(Value::Null);
+                    if let Some(webhooks) = object["webhooks"].as_array_mut() {
+                        for webhook in webhooks {
+                            webhook["clientConfig"]["caBundle"] = bundle.clone();
+                        }
                     }
                 }
-            }
-            Certificates::CertManager => {
-                let annotations = &mut object["metadata"]["annotations"];
-                if !annotations.is_object() {
-                    *annotations = json!({});
+                Certificates::CertManager => {
+                    let annotations = &mut object["metadata"]["annotations"];
+                    if !annotations.is_object() {
+                        *annotations = json!({});
+                    }
+                    annotations["cert-manager.io/inject-ca-from"] =
+                        json!(format!("{SYSTEM_NAMESPACE}/{WEBHOOK}"));
                 }
-                annotations["cert-manager.io/inject-ca-from"] =
-                    json!(format!("{SYSTEM_NAMESPACE}/{WEBHOOK}"));
+                Certificates::Withheld => {}
             }
-            Certificates::Withheld => {}
-        },
+        }
         _ => {}
     }
 }
@@ -257,6 +262,27 @@ fn order(object: &Value) -> usize {
     ];
     let kind = object["kind"].as_str().unwrap_or_default();
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
+}
+
+/// During a certificate change-over, the webhook configurations (whose caBundle trusts the old
+/// and the new CA) go right before the Secret with the new certificate: a pod that reloads the
+/// new certificate quickly must never meet a caBundle that trusts only the old CA. Everything
+/// they refer to exists already, from the install being renewed.
+fn trust_before_secret(objects: &mut Vec<Value>) {
+    let is_configuration = |o: &Value| {
+        matches!(
+            o["kind"].as_str(),
+            Some("MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration")
+        )
+    };
+    let (configurations, mut rest): (Vec<Value>, Vec<Value>) =
+        objects.drain(..).partition(is_configuration);
+    let at = rest
+        .iter()
+        .position(|o| o["kind"] == "Secret")
+        .unwrap_or(rest.len());
+    rest.splice(at..at, configurations);
+    *objects = rest;
 }
 
 /// `kind/name` (with the group for non-core kinds), as kubectl prints applied objects.

@@ -208,24 +208,25 @@ impl InstallArgs {
             }
             return Ok(Certificates::CertManager);
         }
-        if !self.renew_certificate {
-            let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
-            let existing = secrets.get_opt(WEBHOOK_TLS_SECRET).await.map_err(|e| {
-                CmdError::kube(
-                    format!("failed to read Secret {SYSTEM_NAMESPACE}/{WEBHOOK_TLS_SECRET}"),
-                    e,
-                )
-            })?;
-            if let Some(pki) = existing
+        let secrets: Api<Secret> = Api::namespaced(client.clone(), SYSTEM_NAMESPACE);
+        let existing = secrets.get_opt(WEBHOOK_TLS_SECRET).await.map_err(|e| {
+            CmdError::kube(
+                format!("failed to read Secret {SYSTEM_NAMESPACE}/{WEBHOOK_TLS_SECRET}"),
+                e,
+            )
+        })?;
+        if !self.renew_certificate
+            && let Some(pki) = existing
                 .as_ref()
                 .and_then(|s| certs::reusable(s, Timestamp::now()))
-            {
-                return Ok(Certificates::SelfSigned(pki));
-            }
+        {
+            return Ok(Certificates::SelfSigned(pki));
         }
-        Ok(Certificates::SelfSigned(certs::generate(
-            certs::service_names(WEBHOOK, SYSTEM_NAMESPACE),
-        )?))
+        // A renewal: the pods change over to the new certificate one by one, some time after
+        // the Secret changed; until then the caBundle must trust the CA they serve now too.
+        let pki = certs::generate(certs::service_names(WEBHOOK, SYSTEM_NAMESPACE))?
+            .replacing(existing.as_ref());
+        Ok(Certificates::SelfSigned(pki))
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::commands::install::certs::{generate, service_names};
+use crate::commands::install::certs::{generate, secret, service_names};
 
 fn options(certificates: Certificates) -> Options {
     Options::released(certificates)
@@ -362,4 +362,40 @@ fn clusters_without_policy_v1_get_v1beta1_disruption_budgets() {
         .find(|o| o["kind"] == "PodDisruptionBudget")
         .expect("a PDB");
     assert_eq!(pdb["apiVersion"], "policy/v1beta1");
+}
+
+#[test]
+fn a_renewal_trusts_both_cas_before_the_new_certificate_is_applied() {
+    let names = || service_names(WEBHOOK, SYSTEM_NAMESPACE);
+    let old = generate(names()).expect("certificates");
+    let installed = secret(WEBHOOK_TLS_SECRET, SYSTEM_NAMESPACE, &old);
+    let new = generate(names())
+        .expect("certificates")
+        .replacing(Some(&installed));
+    let objects = install_set(&options(Certificates::SelfSigned(new.clone()))).expect("builds");
+    let position = |kind: &str| {
+        objects
+            .iter()
+            .position(|o| o["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    assert!(position("MutatingWebhookConfiguration") < position("Secret"));
+    assert!(position("ValidatingWebhookConfiguration") < position("Secret"));
+    let bundle = serde_json::to_value(k8s_openapi::ByteString(
+        format!("{}{}", new.ca_pem, old.ca_pem).into_bytes(),
+    ))
+    .expect("base64");
+    let configuration = &objects[position("ValidatingWebhookConfiguration")];
+    for webhook in configuration["webhooks"].as_array().expect("webhooks") {
+        assert_eq!(webhook["clientConfig"]["caBundle"], bundle);
+    }
+    let secret = &objects[position("Secret")];
+    assert!(secret["data"]["previous-ca.crt"].is_string());
+
+    // A first install keeps the webhook configurations last.
+    let first = install_set(&options(Certificates::SelfSigned(old))).expect("builds");
+    assert_eq!(
+        first.last().map(|o| o["kind"].as_str()),
+        Some(Some("ValidatingWebhookConfiguration"))
+    );
 }
