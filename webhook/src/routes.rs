@@ -60,6 +60,7 @@ impl AppState {
 
 /// The router, with the body limit and the per-request timeout applied.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let draining = state.draining.clone();
     Router::new()
         .route("/mutate", post(mutate))
         .route("/validate", post(validate))
@@ -70,6 +71,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(tower::layer::layer_fn(move |inner| Bounded {
             inner,
             limit: request_timeout,
+        }))
+        .layer(tower::layer::layer_fn(move |inner| CloseWhenDraining {
+            inner,
+            draining: draining.clone(),
         }))
         .with_state(Arc::new(Shared {
             app: state,
@@ -128,6 +133,48 @@ where
                 )
                     .into_response()),
             }
+        })
+    }
+}
+
+/// From the shutdown signal on, answers every HTTP/1 request with `Connection: close`, so that
+/// each kept-alive connection the API server uses during the shutdown delay is closed cleanly
+/// after a response instead of at the drain, where a request the API server sends on a
+/// connection at the moment it is closed fails ("server closed idle connection"; Go does not
+/// retry a POST). HTTP/2 needs nothing: its drain sends GOAWAY, after which no client starts a
+/// stream on the connection.
+#[derive(Clone)]
+struct CloseWhenDraining<S> {
+    inner: S,
+    draining: Arc<AtomicBool>,
+}
+
+impl<S> Service<Request> for CloseWhenDraining<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let http1 = request.version() < axum::http::Version::HTTP_2;
+        let draining = self.draining.clone();
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = answer.await?;
+            if http1 && draining.load(Ordering::Relaxed) {
+                response.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+            }
+            Ok(response)
         })
     }
 }

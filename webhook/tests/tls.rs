@@ -212,6 +212,55 @@ async fn shutdown_lets_in_flight_requests_finish_and_refuses_new_connections() {
     stopping.await.expect("server stopped");
 }
 
+#[tokio::test]
+async fn once_draining_each_http1_connection_is_closed_after_its_answer() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let pki = support::pki("test CA");
+    let draining = Arc::new(AtomicBool::new(false));
+    let router = support::app_draining(
+        support::ready_directory(vec![StorageClassInfo::new("standard", true)]),
+        support::synced_instances(),
+        Duration::from_secs(1),
+        Duration::from_secs(4),
+        draining.clone(),
+    );
+    let server = TestServer::start(
+        router,
+        support::write_certificates(&pki, dir.path()),
+        Duration::from_secs(1),
+    )
+    .await;
+    let client = support::client_config(&[&pki.ca]);
+    let mut connection = Connection::open(server.addr, client.clone())
+        .await
+        .expect("connects");
+    for _ in 0..2 {
+        let (status, _) = connection
+            .post("/validate", review())
+            .await
+            .expect("answered");
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    // The shutdown delay: still answered, but the server closes the connection after the
+    // answer, so the client never sends another request on it while it is being closed.
+    draining.store(true, Ordering::Relaxed);
+    let (status, _) = connection
+        .post("/validate", review())
+        .await
+        .expect("answered");
+    assert_eq!(status, StatusCode::OK);
+    let next = connection.post("/validate", review()).await;
+    assert!(next.is_err(), "the connection stayed open: {next:?}");
+    // A new connection is still served during the delay.
+    let mut fresh = Connection::open(server.addr, client)
+        .await
+        .expect("connects");
+    let (status, _) = fresh.post("/validate", review()).await.expect("answered");
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
+
 #[test]
 fn bad_certificate_files_are_reported_clearly() {
     let dir = tempfile::tempdir().expect("temporary directory");

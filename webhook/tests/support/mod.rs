@@ -79,6 +79,23 @@ pub fn app_with(
     cluster_wait: Duration,
     request_timeout: Duration,
 ) -> Router {
+    app_draining(
+        directory,
+        instances,
+        cluster_wait,
+        request_timeout,
+        Default::default(),
+    )
+}
+
+/// [`app_with`], with the flag the shutdown signal sets given by the test.
+pub fn app_draining(
+    directory: Arc<Directory>,
+    instances: Arc<InstanceIndex>,
+    cluster_wait: Duration,
+    request_timeout: Duration,
+    draining: Arc<std::sync::atomic::AtomicBool>,
+) -> Router {
     routes::router(
         AppState {
             directory,
@@ -86,7 +103,7 @@ pub fn app_with(
             host_path_root: multicloud_api::names::DEFAULT_HOST_PATH_ROOT.into(),
             metrics: Arc::new(Metrics::new()),
             cluster_wait,
-            draining: Default::default(),
+            draining,
         },
         request_timeout,
     )
