@@ -42,10 +42,13 @@ esac
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/multicloud/release-target}"
 # With --target, RUSTFLAGS applies to the target only: build scripts and proc macros stay
 # ordinary host programs.
-# The paths of this checkout and of cargo's registry are left out of the binaries, so another
-# machine (or the Containerfile's build stage) with the same toolchain builds the same bytes.
+# The path of cargo's registry is left out of the binaries (panic locations in dependencies
+# name it), so another machine with the same toolchain builds the same bytes. The checkout's
+# path needs no remapping: cargo hands rustc the workspace's sources by paths relative to it,
+# and the binaries are stripped of debug info. Leaving it out of RUSTFLAGS also keeps the flags,
+# and so the cached build in CARGO_TARGET_DIR, the same for every clone of the repository.
 registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
-export RUSTFLAGS="-C target-feature=+crt-static --remap-path-prefix=$PWD=/src \
+export RUSTFLAGS="-C target-feature=+crt-static \
 --remap-path-prefix=$registry=/registry${RUSTFLAGS:+ $RUSTFLAGS}"
 
 # Always the three together, whichever are asked for: cargo unifies the dependencies' features
