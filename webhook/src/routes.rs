@@ -71,9 +71,6 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(tower::layer::layer_fn(move |inner| Bounded {
             inner,
             limit: request_timeout,
-        }))
-        .layer(tower::layer::layer_fn(move |inner| CloseWhenDraining {
-            inner,
             draining: draining.clone(),
         }))
         .with_state(Arc::new(Shared {
@@ -96,13 +93,21 @@ impl std::ops::Deref for Shared {
     }
 }
 
-/// Answers 503 when the inner service (reading the body included) takes longer than `limit`.
+/// What every request gets around its handler: 503 when the inner service (reading the body
+/// included) takes longer than `limit`; and, from the shutdown signal on (`draining`),
+/// `Connection: close` on every HTTP/1 answer, so that each kept-alive connection the API
+/// server uses during the shutdown delay is closed cleanly after an answer rather than at the
+/// drain, where a request sent on a connection at the moment it closes fails ("server closed
+/// idle connection"; Go does not retry a POST). HTTP/2 needs nothing: its drain sends GOAWAY,
+/// after which no client starts a stream on the connection.
+///
 /// A plain service rather than `middleware::from_fn`, which costs a clone of the route per
 /// request on the hot path.
 #[derive(Clone)]
 struct Bounded<S> {
     inner: S,
     limit: Duration,
+    draining: Arc<AtomicBool>,
 }
 
 impl<S> Service<Request> for Bounded<S>
@@ -119,55 +124,21 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let http1 = request.version() < axum::http::Version::HTTP_2;
         let answer = self.inner.call(request);
-        let limit = self.limit;
+        let (limit, draining) = (self.limit, self.draining.clone());
         Box::pin(async move {
-            match tokio::time::timeout(limit, answer).await {
-                Ok(response) => response,
-                Err(_) => Ok((
+            let mut response = match tokio::time::timeout(limit, answer).await {
+                Ok(response) => response?,
+                Err(_) => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     format!(
                         "the request was not answered within {}s\n",
                         limit.as_secs_f64()
                     ),
                 )
-                    .into_response()),
-            }
-        })
-    }
-}
-
-/// From the shutdown signal on, answers every HTTP/1 request with `Connection: close`, so that
-/// each kept-alive connection the API server uses during the shutdown delay is closed cleanly
-/// after a response instead of at the drain, where a request the API server sends on a
-/// connection at the moment it is closed fails ("server closed idle connection"; Go does not
-/// retry a POST). HTTP/2 needs nothing: its drain sends GOAWAY, after which no client starts a
-/// stream on the connection.
-#[derive(Clone)]
-struct CloseWhenDraining<S> {
-    inner: S,
-    draining: Arc<AtomicBool>,
-}
-
-impl<S> Service<Request> for CloseWhenDraining<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let http1 = request.version() < axum::http::Version::HTTP_2;
-        let draining = self.draining.clone();
-        let answer = self.inner.call(request);
-        Box::pin(async move {
-            let mut response = answer.await?;
+                    .into_response(),
+            };
             if http1 && draining.load(Ordering::Relaxed) {
                 response.headers_mut().insert(
                     header::CONNECTION,

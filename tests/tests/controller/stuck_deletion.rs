@@ -134,16 +134,12 @@ async fn a_deletion_while_the_management_cluster_is_unreachable_says_so_and_ends
 
 #[tokio::test]
 async fn a_failing_teardown_says_what_the_operator_reports_and_ends_once_it_succeeds() {
-    let plane = global_cluster().await;
-    let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &[]);
-    let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
-    create(
-        &client,
-        &instance("demo", json!({"etcd": {"storage": {"type": "EmptyDir"}}})),
-    )
-    .await;
-    status_where(&client, "demo", "Running", phase_is(Phase::Running)).await;
+    let Installed {
+        operator,
+        controller: _controller,
+        client,
+        plane,
+    } = installed("demo", empty_dir(), &[]).await;
 
     // As RBAC that no longer lets the operator delete would make it (deinit/component.go).
     let refusal = "failed to remove component karmada-apiserver, err: deployments.apps \
@@ -179,16 +175,12 @@ async fn a_failing_teardown_says_what_the_operator_reports_and_ends_once_it_succ
 
 #[tokio::test]
 async fn a_teardown_that_never_finishes_is_reported_after_the_teardown_timeout() {
-    let plane = global_cluster().await;
-    let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &["--teardown-timeout", "3s"]);
-    let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
-    create(
-        &client,
-        &instance("demo", json!({"etcd": {"storage": {"type": "EmptyDir"}}})),
-    )
-    .await;
-    status_where(&client, "demo", "Running", phase_is(Phase::Running)).await;
+    let Installed {
+        operator,
+        controller: _controller,
+        client,
+        plane,
+    } = installed("demo", empty_dir(), &["--teardown-timeout", "3s"]).await;
 
     operator.set_teardown(TeardownFault::Hangs);
     let message = delete_until_stuck(&client, "demo", "TeardownNotFinishing").await;

@@ -10,8 +10,9 @@ pub use multicloud_e2e::cluster::{
     create_namespace, global_cluster, global_cluster_without_karmada, instance,
 };
 pub use multicloud_e2e::controller::{Controller, http_get};
-pub use multicloud_e2e::operator::{from_json, karmada_crd, report_ready};
+pub use multicloud_e2e::operator::{StandInOperator, from_json, karmada_crd, report_ready};
 pub use multicloud_e2e::wait::eventually;
+pub use multicloud_testenv::ControlPlane;
 use serde_json::json;
 
 /// Creates `instance` in the global cluster.
@@ -87,4 +88,40 @@ pub fn condition_message(status: &MulticloudInstanceStatus, type_: &str) -> Stri
         .condition(type_)
         .map(|c| c.message.clone())
         .unwrap_or_default()
+}
+
+/// A global cluster with the controller (given `flags` besides the fast ones) and the stand-in
+/// operator running, and the instance `name` with `spec` installed on it and Running: where
+/// every test of what happens after an install starts. Fields drop in order, the control plane
+/// last.
+pub struct Installed {
+    /// The stand-in karmada-operator.
+    pub operator: StandInOperator,
+    /// The controller process.
+    pub controller: Controller,
+    /// A client of the global cluster.
+    pub client: kube::Client,
+    /// The global cluster.
+    pub plane: ControlPlane,
+}
+
+/// [`Installed`] for `name` with `spec`.
+pub async fn installed(name: &str, spec: serde_json::Value, flags: &[&str]) -> Installed {
+    let plane = global_cluster().await;
+    let client = plane.client();
+    let controller = Controller::start(&plane, "controller", flags);
+    let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
+    create(&client, &instance(name, spec)).await;
+    status_where(&client, name, "Running", phase_is(Phase::Running)).await;
+    Installed {
+        operator,
+        controller,
+        client,
+        plane,
+    }
+}
+
+/// The storage of an instance that needs no volume.
+pub fn empty_dir() -> serde_json::Value {
+    json!({"etcd": {"storage": {"type": "EmptyDir"}}})
 }

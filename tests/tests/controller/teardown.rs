@@ -13,16 +13,12 @@ use super::support::*;
 
 #[tokio::test]
 async fn a_deletion_without_a_running_operator_says_so_and_can_be_abandoned() {
-    let plane = global_cluster().await;
-    let client = plane.client();
-    let _controller = Controller::start(&plane, "controller", &[]);
-    let operator = StandInOperator::start(client.clone(), plane.kubeconfig_yaml());
-    create(
-        &client,
-        &instance("demo", json!({"etcd": {"storage": {"type": "EmptyDir"}}})),
-    )
-    .await;
-    status_where(&client, "demo", "Running", phase_is(Phase::Running)).await;
+    let Installed {
+        operator,
+        controller: _controller,
+        client,
+        plane,
+    } = installed("demo", empty_dir(), &[]).await;
 
     // karmada-operator stops: its process is gone and its Deployment has no replica.
     drop(operator);
