@@ -192,3 +192,61 @@ async fn one_context_without_current_context_is_admitted_and_used() {
         .expect("the copy reaches the management cluster");
     drop(webhook);
 }
+
+#[tokio::test]
+async fn an_instance_whose_karmada_api_does_not_answer_is_not_called_ready() {
+    let plane = global_cluster().await;
+    let client = plane.client();
+    let _controller = Controller::start(&plane, "controller", &[]);
+    create(
+        &client,
+        &instance("quiet", json!({"etcd": {"storage": {"type": "EmptyDir"}}})),
+    )
+    .await;
+    karmada_of(&client, "quiet").await;
+
+    // The operator reports Completed (its health check probes the host cluster, not the Karmada
+    // API it installed), but the admin kubeconfig leads to a port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = closed.local_addr().expect("its address").port();
+    drop(closed);
+    let silent = plane
+        .kubeconfig_yaml()
+        .replace(&plane.server_url(), &format!("https://127.0.0.1:{port}"));
+    assert!(silent.contains(&format!("127.0.0.1:{port}")), "{silent}");
+    let admin: Secret = from_json(json!({
+        "metadata": {"name": KarmadaObjects::for_instance("quiet").admin_kubeconfig_secret()},
+        "stringData": {KarmadaObjects::ADMIN_KUBECONFIG_KEY: silent}
+    }));
+    Api::<Secret>::namespaced(client.clone(), "k-quiet")
+        .create(&PostParams::default(), &admin)
+        .await
+        .expect("admin kubeconfig Secret is created");
+    report_ready(&client, "quiet", "True", "Completed", "karmada is ready").await;
+
+    let found = status_where(
+        &client,
+        "quiet",
+        "the Karmada API found silent",
+        |status| match (
+            status.condition("KarmadaAPIReachable"),
+            status.condition("Ready"),
+        ) {
+            (Some(api), Some(ready))
+                if api.status == "False" && ready.reason == "KarmadaAPIUnreachable" =>
+            {
+                Ok(())
+            }
+            other => Err(format!("{other:?}")),
+        },
+    )
+    .await;
+    let status = found.status.unwrap_or_default();
+    let ready = status.condition("Ready").cloned().unwrap_or_default();
+    assert!(!ready.is_true(), "called Ready: {ready:?}");
+    assert!(
+        ready.message.contains("could not be reached"),
+        "the message says why: {}",
+        ready.message
+    );
+}
