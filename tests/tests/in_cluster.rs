@@ -27,12 +27,12 @@ use multicloud_api::keys::{
     HIGH_AVAILABILITY_ANNOTATION, HIGH_AVAILABILITY_REASON_ANNOTATION, SYSTEM_NAMESPACE,
     VIRTUAL_CLUSTER_LABEL,
 };
-use multicloud_e2e::cluster::storage_class;
-use multicloud_e2e::operator::{from_json, karmada_crd};
+use multicloud_e2e::cluster::{annotation, create_reading_warnings, instance, storage_class};
+use multicloud_e2e::operator::karmada_crd;
 use multicloud_e2e::plugin::Plugin;
 use multicloud_e2e::wait::eventually_within;
 use multicloud_testenv::{NodeCluster, NodeOptions, apply_crd};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::task::JoinHandle;
 
 const IMAGES: [&str; 2] = ["multicloud-webhook", "multicloud-controller"];
@@ -154,57 +154,6 @@ fn pod_state(pod: &Pod) -> String {
     )
 }
 
-fn instance(name: &str, spec: Value) -> MulticloudInstance {
-    from_json(json!({
-        "apiVersion": "multicloud.dev/v1alpha1",
-        "kind": "MulticloudInstance",
-        "metadata": {"name": name},
-        "spec": spec,
-    }))
-}
-
-fn annotation<'a>(instance: &'a MulticloudInstance, key: &str) -> Option<&'a str> {
-    instance
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
-}
-
-/// Creates `instance` through a raw request, returning it with the `Warning` headers kubectl
-/// prints.
-async fn create_reading_warnings(
-    client: &kube::Client,
-    instance: &MulticloudInstance,
-) -> (MulticloudInstance, Vec<String>) {
-    let body = serde_json::to_vec(instance).expect("encodes");
-    let request = kube::core::Request::new("/apis/multicloud.dev/v1alpha1/multicloudinstances")
-        .create(&PostParams::default(), body)
-        .expect("request");
-    let response = client
-        .send(request.map(kube::client::Body::from))
-        .await
-        .expect("API server answers");
-    let status = response.status();
-    let warnings = response
-        .headers()
-        .get_all("warning")
-        .iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
-    let bytes = response.into_body().collect_bytes().await.expect("body");
-    assert!(
-        status.is_success(),
-        "{status}: {}",
-        String::from_utf8_lossy(&bytes)
-    );
-    (
-        serde_json::from_slice(&bytes).expect("the created object"),
-        warnings,
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installed_on_a_node_the_webhook_guards_through_its_service_and_the_controller_reconciles()
 {
@@ -265,6 +214,8 @@ async fn installed_on_a_node_the_webhook_guards_through_its_service_and_the_cont
     // 3. hostPath: admitted with the warning kubectl would print.
     let (pinned, warnings) = create_reading_warnings(
         &client,
+        "/apis/multicloud.dev/v1alpha1/multicloudinstances",
+        &PostParams::default(),
         &instance("pinned", json!({"etcd": {"storage": {"type": "HostPath"}}})),
     )
     .await;

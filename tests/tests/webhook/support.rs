@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use kube::api::{Api, PostParams};
 use multicloud_api::MulticloudInstance;
 use multicloud_e2e::cluster::admission_cluster;
-pub use multicloud_e2e::cluster::{bare_cluster, instance, storage_class};
+pub use multicloud_e2e::cluster::{
+    annotation, bare_cluster, create_reading_warnings, instance, storage_class,
+};
 use multicloud_e2e::webhook::Webhook;
 use multicloud_testenv::ControlPlane;
 
@@ -75,51 +77,4 @@ pub async fn create_once_admitted(
             .map_err(|e| e.to_string())
     })
     .await
-}
-
-pub fn annotation<'a>(instance: &'a MulticloudInstance, key: &str) -> Option<&'a str> {
-    instance
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
-}
-
-/// Creates `object` in `collection` (a URL path) through a raw request, to read the `Warning`
-/// headers kubectl prints.
-pub async fn create_reading_warnings<T>(
-    client: &kube::Client,
-    collection: &str,
-    params: &PostParams,
-    object: &T,
-) -> (T, Vec<String>)
-where
-    T: serde::Serialize + serde::de::DeserializeOwned,
-{
-    let body = serde_json::to_vec(object).expect("encodes");
-    let request = kube::core::Request::new(collection)
-        .create(params, body)
-        .expect("request");
-    let response = client
-        .send(request.map(kube::client::Body::from))
-        .await
-        .expect("API server answers");
-    let status = response.status();
-    let warnings = response
-        .headers()
-        .get_all("warning")
-        .iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
-    let bytes = response.into_body().collect_bytes().await.expect("body");
-    assert!(
-        status.is_success(),
-        "{status}: {}",
-        String::from_utf8_lossy(&bytes)
-    );
-    (
-        serde_json::from_slice(&bytes).expect("the created object"),
-        warnings,
-    )
 }
