@@ -238,6 +238,37 @@ impl ControllerManager {
     }
 }
 
+/// kube-controller-manager's flags: serving on 127.0.0.1:`port`, every controller, signing with
+/// the control plane's CA; `legacy` (a version with an insecure port) turns that port off.
+pub(crate) fn controller_manager_args(
+    dir: &Path,
+    certs: &Certs,
+    kubeconfig: &Path,
+    port: impl std::fmt::Display,
+    legacy: bool,
+) -> Vec<OsString> {
+    let mut args = vec![
+        path_flag("kubeconfig", kubeconfig),
+        flag("bind-address", "127.0.0.1"),
+        flag("secure-port", port),
+        path_flag("cert-dir", &dir.join("controller-manager-certs")),
+        flag("leader-elect", false),
+        flag("use-service-account-credentials", true),
+        path_flag(
+            "service-account-private-key-file",
+            &certs.service_account_key,
+        ),
+        path_flag("root-ca-file", &certs.ca_cert),
+        path_flag("cluster-signing-cert-file", &certs.ca_cert),
+        path_flag("cluster-signing-key-file", &certs.ca_key),
+        flag("controllers", "*"),
+    ];
+    if legacy {
+        args.push(flag("port", 0));
+    }
+    args
+}
+
 /// Starts kube-controller-manager against the admin kubeconfig and waits for `/healthz`.
 pub(crate) async fn start_controller_manager(
     binary: &Path,
@@ -251,25 +282,7 @@ pub(crate) async fn start_controller_manager(
     loop {
         attempt += 1;
         let port = free_port()?;
-        let mut args = vec![
-            path_flag("kubeconfig", kubeconfig),
-            flag("bind-address", "127.0.0.1"),
-            flag("secure-port", port),
-            path_flag("cert-dir", &dir.join("controller-manager-certs")),
-            flag("leader-elect", false),
-            flag("use-service-account-credentials", true),
-            path_flag(
-                "service-account-private-key-file",
-                &certs.service_account_key,
-            ),
-            path_flag("root-ca-file", &certs.ca_cert),
-            path_flag("cluster-signing-cert-file", &certs.ca_cert),
-            path_flag("cluster-signing-key-file", &certs.ca_key),
-            flag("controllers", "*"),
-        ];
-        if legacy {
-            args.push(flag("port", 0));
-        }
+        let args = controller_manager_args(dir, certs, kubeconfig, port, legacy);
         let log = dir.join("kube-controller-manager.log");
         let process = Process::start("kube-controller-manager", binary, args, Vec::new(), log)?;
         let mut started = ControllerManager { process, port };

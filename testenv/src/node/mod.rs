@@ -319,25 +319,13 @@ impl Running {
         self.forwards.push(apiserver);
 
         // kube-controller-manager and kube-scheduler.
-        let mut args = vec![
-            path_flag("kubeconfig", &self.layout.inner_kubeconfig),
-            flag("bind-address", "127.0.0.1"),
-            flag("secure-port", ports::CONTROLLER_MANAGER),
-            path_flag("cert-dir", &dir.join("controller-manager-certs")),
-            flag("leader-elect", false),
-            flag("use-service-account-credentials", true),
-            path_flag(
-                "service-account-private-key-file",
-                &certs.service_account_key,
-            ),
-            path_flag("root-ca-file", &certs.ca_cert),
-            path_flag("cluster-signing-cert-file", &certs.ca_cert),
-            path_flag("cluster-signing-key-file", &certs.ca_key),
-            flag("controllers", "*"),
-        ];
-        if insecure {
-            args.push(flag("port", 0));
-        }
+        let args = components::controller_manager_args(
+            &dir,
+            &certs,
+            &self.layout.inner_kubeconfig,
+            ports::CONTROLLER_MANAGER,
+            insecure,
+        );
         let process = self.start_process(
             "kube-controller-manager",
             controller_manager,
