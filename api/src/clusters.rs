@@ -307,7 +307,7 @@ hostPathRoot: /srv/multicloud
 hostPaths:
   - { instance: lab, managementCluster: local, path: /srv/multicloud/k-lab/etcd }
 "#;
-        let catalog: ClusterCatalog = serde_yaml::from_str(yaml).expect("parses");
+        let catalog: ClusterCatalog = crate::yaml::from_str(yaml).expect("parses");
         assert_eq!(catalog.cluster_names(), ["edge-1", "edge-2", "local"]);
         assert_eq!(
             catalog

@@ -150,7 +150,7 @@ impl CheckedKubeconfig {
     pub fn to_yaml(&self) -> String {
         // Serialising plain strings, bools, lists and maps cannot fail; an empty document
         // would be refused by its reader rather than misread.
-        serde_yaml::to_string(&self.kubeconfig).unwrap_or_default()
+        crate::yaml::to_string(&self.kubeconfig).unwrap_or_default()
     }
 }
 
@@ -186,8 +186,6 @@ pub fn target_of(text: &str) -> Result<Target, KubeconfigError> {
 /// run a program or send basic auth, anywhere in the file, and resolves the context one way:
 /// `current-context` when set (it must exist), else the only context, else none.
 pub fn check(text: &str) -> Result<CheckedKubeconfig, KubeconfigError> {
-    crate::yaml::check_depth(text)
-        .map_err(|e| KubeconfigError::Syntax(format!("document: {e}")))?;
     let file = Kubeconfig::from_yaml(text).map_err(syntax)?;
     for user in &file.auth_infos {
         check_user(user)?;

@@ -1,125 +1,154 @@
-//! A guard to run before parsing YAML that someone else wrote (manifests, clusters files,
-//! kubeconfigs from Secrets).
+//! YAML, read and written one way in every part: with serde-saphyr, the parser kube itself
+//! reads kubeconfigs with, under its default limits.
 //!
-//! The YAML parser scans a flow collection (`[…]`, `{…}`) to its end before the deserializer's
-//! recursion limit applies, and that scan takes time quadratic in the nesting depth: a 1 MiB
-//! document of `[[[[…` holds a CPU for minutes. No Kubernetes object nests flow collections
-//! more than a few levels deep, so text nested deeper than [`MAX_FLOW_DEPTH`] is refused
-//! before it reaches the parser, in one linear pass.
+//! One parser matters for safety, not only for tidiness: the kubeconfig policy judges the
+//! document kube will load, so a second parser that reads the same text differently (merge
+//! keys, anchors, duplicate keys) would let a hostile file pass one and mean something else to
+//! the other. serde-saphyr's [`serde_saphyr::Budget`] bounds what an input can cost: events,
+//! aliases, anchors and flow nesting (255 levels), so text nested a million brackets deep is
+//! refused in a linear scan rather than parsed.
+//!
+//! Errors never carry the source text (serde-saphyr would otherwise quote the lines around the
+//! fault, which may hold a token): [`Error::message`] and [`Error::location`] are what callers
+//! show.
 
-/// Deepest flow nesting accepted: far beyond any real manifest (the deserializer gives up at
-/// 128 levels anyway), and still cheap to parse.
-pub const MAX_FLOW_DEPTH: usize = 1000;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_saphyr::{MessageFormatter, Options, UserMessageFormatter};
 
-/// Text nested too deeply to be parsed: where the limit was passed (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "flow collections nested more than {MAX_FLOW_DEPTH} levels deep at line {line} column {column}"
-)]
-pub struct TooDeep {
-    /// Line where the nesting passed the limit.
-    pub line: usize,
-    /// Column (in characters) where the nesting passed the limit.
-    pub column: usize,
+/// A document that could not be read: what was wrong and where.
+#[derive(Debug)]
+pub struct Error(serde_saphyr::Error);
+
+impl Error {
+    /// What was wrong, in one line, without the location and without any of the input.
+    pub fn message(&self) -> String {
+        // Field names in the message come from the input: control characters are escaped so
+        // that a message is always one printable line.
+        let message = UserMessageFormatter.format_message(&self.0);
+        let mut line = String::with_capacity(message.len());
+        for c in message.chars() {
+            if c.is_control() {
+                line.extend(c.escape_debug());
+            } else {
+                line.push(c);
+            }
+        }
+        line
+    }
+
+    /// Line and column (1-based, in characters) of the fault within the text parsed, when the
+    /// parser knows it.
+    pub fn location(&self) -> Option<(usize, usize)> {
+        let at = self.0.location()?;
+        let (line, column) = (usize::try_from(at.line()).ok()?, at.column());
+        (line > 0).then(|| (line, usize::try_from(column).unwrap_or(usize::MAX)))
+    }
 }
 
-/// Refuses `text` when its flow collections nest deeper than [`MAX_FLOW_DEPTH`].
-///
-/// Brackets inside quoted scalars and comments do not count. The count errs towards
-/// accepting: brackets in odd places of plain scalars may be counted, which matters only
-/// past a thousand of them, and what passes here still meets the parser's own limits.
-pub fn check_depth(text: &str) -> Result<(), TooDeep> {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut comment = false;
-    let mut escaped = false;
-    let mut previous = '\n';
-    let (mut line, mut column) = (1, 0);
-    for c in text.chars() {
-        if c == '\n' {
-            (line, column) = (line + 1, 0);
-            comment = false;
-            previous = c;
-            continue;
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.location() {
+            Some((line, column)) => write!(f, "{} at line {line} column {column}", self.message()),
+            None => f.write_str(&self.message()),
         }
-        column += 1;
-        match quote {
-            _ if comment => {}
-            Some('"') if escaped => escaped = false,
-            Some('"') if c == '\\' => escaped = true,
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '#' if previous.is_whitespace() => comment = true,
-                // A quote opens a quoted scalar only where a token starts.
-                '"' | '\'' if previous.is_whitespace() || "[{,:-".contains(previous) => {
-                    quote = Some(c);
-                }
-                '[' | '{' => {
-                    depth += 1;
-                    if depth > MAX_FLOW_DEPTH {
-                        return Err(TooDeep { line, column });
-                    }
-                }
-                ']' | '}' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
-        }
-        previous = c;
     }
-    Ok(())
+}
+
+impl std::error::Error for Error {}
+
+/// A value that could not be written as YAML.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to write YAML: {0}")]
+pub struct WriteError(#[from] serde_saphyr::SerializeError);
+
+/// The options every read uses: kube's defaults (so both read a kubeconfig alike), without
+/// quoting the input in errors.
+fn options() -> Options {
+    serde_saphyr::options! { with_snippet: false }
+}
+
+/// Reads one YAML document as a `T`.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(Error)
+}
+
+/// Reads every document of a YAML stream (split by `---`) as a `T`; empty documents are
+/// skipped.
+pub fn documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> {
+    serde_saphyr::from_multiple_with_options(text, options()).map_err(Error)
+}
+
+/// Writes `value` as one YAML document, in the block style `kubectl get -o yaml` prints.
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, WriteError> {
+    Ok(serde_saphyr::to_string(value)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn nested(depth: usize) -> String {
-        format!("a: {}{}\n", "[".repeat(depth), "]".repeat(depth))
-    }
+    use serde_json::{Value, json};
 
     #[test]
-    fn ordinary_manifests_pass() {
-        let text = "apiVersion: v1\nkind: List\nitems: [{a: [1, 2]}, {b: {c: [3]}}]\n";
-        assert_eq!(check_depth(text), Ok(()));
-        assert_eq!(check_depth(&nested(MAX_FLOW_DEPTH)), Ok(()));
-    }
-
-    #[test]
-    fn nesting_past_the_limit_is_refused_where_it_passes() {
-        let text = format!("kind: X\n{}", nested(MAX_FLOW_DEPTH + 1));
+    fn errors_say_what_and_where_without_quoting_the_input() {
+        let error = from_str::<Value>("token: s3cr3t\nclusters: [a, b\n").unwrap_err();
+        assert_eq!(error.location(), Some((2, 11)));
+        assert_eq!(error.message(), "unclosed bracket '['");
         assert_eq!(
-            check_depth(&text),
-            Err(TooDeep {
-                line: 2,
-                column: 3 + MAX_FLOW_DEPTH + 1
-            })
+            error.to_string(),
+            "unclosed bracket '[' at line 2 column 11"
+        );
+        assert!(!format!("{error:?}").contains("s3cr3t"), "{error:?}");
+    }
+
+    #[test]
+    fn control_characters_in_a_message_are_escaped() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Strict {
+            a: u32,
+        }
+        let error = from_str::<Strict>("\"b\\e[31m\": 1\n").unwrap_err();
+        assert!(!error.message().contains('\u{1b}'), "{}", error.message());
+        assert!(
+            error.message().contains("\\u{1b}[31m"),
+            "{}",
+            error.message()
         );
     }
 
     #[test]
-    fn brackets_in_quoted_scalars_and_comments_do_not_count() {
-        let many = "[".repeat(MAX_FLOW_DEPTH + 1);
-        for text in [
-            format!("a: \"{many}\"\n"),
-            format!("a: '{many}'\n"),
-            format!("a: \"it \\\" is {many}\"\n"),
-            format!("a: 1 # {many}\n"),
-            format!("# {many}\nb: 2\n"),
-        ] {
-            assert_eq!(check_depth(&text), Ok(()), "{text}");
-        }
+    fn duplicate_keys_are_refused_as_the_api_server_refuses_them() {
+        let error = from_str::<Value>("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(error.location(), Some((2, 1)));
+        assert!(error.message().contains("duplicate"), "{}", error.message());
     }
 
     #[test]
-    fn an_apostrophe_inside_a_plain_scalar_hides_nothing_after_it() {
-        let text = format!("a: it's\n{}", nested(MAX_FLOW_DEPTH + 1));
-        assert_eq!(check_depth(&text).map_err(|e| e.line), Err(2));
+    fn merge_keys_apply_as_kube_applies_them() {
+        let value: Value = from_str("base: &b {x: 1}\nitem:\n  <<: *b\n  y: 2\n").unwrap();
+        assert_eq!(value["item"], json!({"x": 1, "y": 2}));
     }
 
     #[test]
-    fn json_is_checked_too() {
-        let text = format!("{{\"a\": {}}}", "[".repeat(MAX_FLOW_DEPTH + 5));
-        assert!(check_depth(&text).is_err());
+    fn deep_flow_nesting_is_refused() {
+        let depth = 1_000_000;
+        let text = format!("a: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        let error = from_str::<Value>(&text).unwrap_err();
+        assert_eq!(error.location().map(|at| at.0), Some(1), "{error}");
+    }
+
+    #[test]
+    fn streams_skip_empty_documents() {
+        let values: Vec<Value> = documents("---\na: 1\n---\n---\nb: 2\n").unwrap();
+        assert_eq!(values, [json!({"a": 1}), json!({"b": 2})]);
+    }
+
+    #[test]
+    fn written_yaml_reads_back_the_same() {
+        let value = json!({"n": "123", "s": "yes", "list": [{"a": ""}], "text": "a\nb\n"});
+        let text = to_string(&value).unwrap();
+        assert_eq!(from_str::<Value>(&text).unwrap(), value, "{text}");
     }
 }

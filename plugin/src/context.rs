@@ -217,9 +217,10 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
 /// Reads a kubeconfig file, naming it in the error.
 pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, CmdError> {
     let failed = || format!("failed to read kubeconfig {}", path.display());
-    let text = std::fs::read_to_string(path).map_err(|e| CmdError::io(failed(), e))?;
-    multicloud_api::yaml::check_depth(&text).map_err(|e| CmdError::with_source(failed(), e))?;
-    // read_from again, for what it adds: relative certificate paths resolved against the file.
+    // Read first on its own, so that a file that cannot be read is an I/O error (exit code and
+    // message), not a parse error.
+    std::fs::read(path).map_err(|e| CmdError::io(failed(), e))?;
+    // kube's read, for what it adds: relative certificate paths resolved against the file.
     Kubeconfig::read_from(path).map_err(|e| CmdError::with_source(failed(), e))
 }
 

@@ -92,7 +92,7 @@ pub fn flatten(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<String,
         "contexts": [{ "name": name, "context": { "cluster": ctx.cluster, "user": user_key } }],
         "current-context": name,
     });
-    serde_yaml::to_string(&value)
+    multicloud_api::yaml::to_string(&value)
         .map_err(|e| CmdError::with_source("failed to render the kubeconfig", e))
 }
 
@@ -150,7 +150,7 @@ mod tests {
             token.display()
         );
         let flat = flatten(&kubeconfig(&text), Some("a")).expect("flattens");
-        let parsed: Value = serde_yaml::from_str(&flat).expect("yaml");
+        let parsed: Value = multicloud_api::yaml::from_str(&flat).expect("yaml");
         assert_eq!(parsed["clusters"].as_array().map(Vec::len), Some(1));
         assert_eq!(
             parsed["clusters"][0]["cluster"]["certificate-authority-data"],

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use multicloud_api::MulticloudInstance;
 use multicloud_api::rules::Violation;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::CmdError;
@@ -135,7 +136,6 @@ struct Raw {
 /// one by one; parser errors are moved down by the lines before the document, so they carry
 /// the file's line.
 fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
-    check_depth(file, text)?;
     let mut values = Vec::new();
     let mut start = 0;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -145,7 +145,7 @@ fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
             return Ok(());
         }
         let value: Value =
-            serde_yaml::from_str(&body).map_err(|e| yaml_error(file, from, "", &e))?;
+            multicloud_api::yaml::from_str(&body).map_err(|e| yaml_error(file, from, "", &e))?;
         if !value.is_null() {
             // The document starts at its first line with content.
             let first = (from..to)
@@ -177,49 +177,36 @@ fn yaml_values(file: &str, text: &str) -> Result<Vec<Raw>, CmdError> {
     Ok(values)
 }
 
-/// Refuses YAML text of `file` nested too deeply to parse in reasonable time.
-pub(crate) fn check_depth(file: &str, text: &str) -> Result<(), CmdError> {
-    multicloud_api::yaml::check_depth(text)
-        .map_err(|deep| located(file, Some((deep.line, deep.column)), deep))
-}
-
 /// A YAML parser error of a document that starts after `lines_before` lines of `file`, located
 /// in the file (`file:line:column: `); `what` goes before the parser's message.
 pub(crate) fn yaml_error(
     file: &str,
     lines_before: usize,
     what: &str,
-    e: &serde_yaml::Error,
+    e: &multicloud_api::yaml::Error,
 ) -> CmdError {
-    let message = match e.location() {
-        Some(l) => e
-            .to_string()
-            .replace(&format!(" at line {} column {}", l.line(), l.column()), ""),
-        None => e.to_string(),
-    };
-    let message = shift_marks(&message, lines_before);
-    let at = e.location().map(|l| (l.line() + lines_before, l.column()));
-    located(file, at, format!("{what}{message}"))
+    let at = e
+        .location()
+        .map(|(line, column)| (line + lines_before, column));
+    located(file, at, format!("{what}{}", e.message()))
 }
 
-/// `message` with every " at line L column C" the parser wrote into it (the start of the
-/// construct being parsed) moved down by `lines_before`.
-fn shift_marks(message: &str, lines_before: usize) -> String {
-    const MARK: &str = " at line ";
-    let mut pieces = message.split(MARK);
-    let mut shifted = pieces.next().unwrap_or_default().to_owned();
-    for piece in pieces {
-        shifted.push_str(MARK);
-        let digits = piece.len() - piece.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        match piece[..digits].parse::<usize>() {
-            Ok(line) if piece[digits..].starts_with(" column ") => {
-                shifted.push_str(&(line + lines_before).to_string());
-                shifted.push_str(&piece[digits..]);
-            }
-            _ => shifted.push_str(piece),
-        }
-    }
-    shifted
+/// `value` as a `T`: one typed read for YAML and JSON alike, whose message names the path of
+/// the field at fault. For a value read from YAML (`text`, after `lines_before` lines of its
+/// file), the YAML parser asked again gives the line and column of that field.
+pub(crate) fn typed<T: DeserializeOwned>(
+    value: &Value,
+    yaml: Option<(&str, usize)>,
+) -> Result<T, (Option<(usize, usize)>, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let at = yaml.and_then(|(text, lines_before)| {
+            let typed = multicloud_api::yaml::from_str::<T>(text).err()?;
+            typed
+                .location()
+                .map(|(line, column)| (line + lines_before, column))
+        });
+        (at, e.to_string())
+    })
 }
 
 /// Each JSON value of a file holding one or more, with the line it starts on.
@@ -280,14 +267,13 @@ fn classify(
     if kind != "MulticloudInstance" || group != multicloud_api::keys::GROUP {
         return Ok(vec![Document::Other(source, kind.to_owned())]);
     }
-    let instance: MulticloudInstance = match yaml {
-        // The YAML parser knows the line of the field at fault; JSON values do not.
-        Some((text, before)) => serde_yaml::from_str(text).map_err(|e| {
-            yaml_error(&source.file, before, "not a valid MulticloudInstance: ", &e)
-        })?,
-        None => serde_json::from_value(value.clone())
-            .map_err(|e| CmdError::msg(format!("{source}: not a valid MulticloudInstance: {e}")))?,
-    };
+    let instance: MulticloudInstance = typed(&value, yaml).map_err(|(at, message)| {
+        let message = format!("not a valid MulticloudInstance: {message}");
+        match at {
+            Some(at) => located(&source.file, Some(at), message),
+            None => CmdError::msg(format!("{source}: {message}")),
+        }
+    })?;
     // Then what the API server would do with it, from the CRD: a field it does not declare or
     // a version it does not serve is refused there, whatever the typed parse made of it.
     let defaulted = match multicloud_api::schema::apply(&multicloud_api::crd::crd(), &value) {
@@ -309,7 +295,11 @@ fn classify(
 }
 
 /// `file:line:column: message`, with the parser's own " at line .. column .." removed.
-fn located(file: &str, location: Option<(usize, usize)>, err: impl std::fmt::Display) -> CmdError {
+pub(crate) fn located(
+    file: &str,
+    location: Option<(usize, usize)>,
+    err: impl std::fmt::Display,
+) -> CmdError {
     let message = err.to_string();
     match location {
         Some((line, column)) => {

@@ -66,7 +66,8 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, CmdError> {
 
 /// YAML, as `kubectl get -o yaml` prints it.
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, CmdError> {
-    serde_yaml::to_string(value).map_err(|e| CmdError::with_source("failed to render YAML", e))
+    multicloud_api::yaml::to_string(value)
+        .map_err(|e| CmdError::with_source("failed to render YAML", e))
 }
 
 /// The object as JSON without `metadata.managedFields`, which kubectl hides too.

@@ -7,7 +7,7 @@ use serde_json::Value;
 fn manifest() -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/krew/multicloud.yaml");
     let text = std::fs::read_to_string(&path).expect("the krew manifest exists");
-    serde_yaml::from_str(&text).expect("the krew manifest is YAML")
+    multicloud_api::yaml::from_str(&text).expect("the krew manifest is YAML")
 }
 
 /// The binary cargo builds for this package, as krew must find it in each archive.
@@ -171,7 +171,7 @@ mod validate_krew_manifest {
             .expect("release-krew.sh runs");
         assert!(status.success(), "release-krew.sh failed: {status}");
         let text = std::fs::read_to_string(&manifest).expect("the manifest is written");
-        (serde_yaml::from_str(&text).expect("YAML"), out)
+        (multicloud_api::yaml::from_str(&text).expect("YAML"), out)
     }
 
     fn str_of<'v>(value: &'v Value, field: &str) -> &'v str {

@@ -151,7 +151,7 @@ pub fn default_crd_tarball_url(version: &str) -> String {
 fn read_crd(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{CRDS_VARIABLE}={}: {e}", path.display()));
-    serde_yaml::from_str(&text)
+    multicloud_api::yaml::from_str(&text)
         .unwrap_or_else(|e| panic!("{CRDS_VARIABLE}={} is not YAML: {e}", path.display()))
 }
 

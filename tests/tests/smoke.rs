@@ -14,7 +14,7 @@ fn committed_crd() -> CustomResourceDefinition {
         "manifests/crd/multicloudinstances.multicloud.dev.yaml"
     );
     let text = std::fs::read_to_string(path).expect("committed CRD is readable");
-    serde_yaml::from_str(&text).expect("committed CRD parses")
+    multicloud_api::yaml::from_str(&text).expect("committed CRD parses")
 }
 
 fn instance(json: serde_json::Value) -> MulticloudInstance {

@@ -16,9 +16,7 @@ fn manifest_dir() -> PathBuf {
 fn documents(file: &str) -> Vec<Value> {
     let path = manifest_dir().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_yaml::Deserializer::from_str(&text)
-        .map(|document| serde::Deserialize::deserialize(document).expect("YAML document"))
-        .collect()
+    multicloud_api::yaml::documents(&text).expect("YAML documents")
 }
 
 fn one(file: &str, kind: &str) -> Value {

@@ -87,7 +87,7 @@ fn credential_plugins_are_refused() {
 
 #[test]
 fn credential_plugins_behind_merge_keys_are_refused() {
-    // serde_norway ignored `<<`; kube's parser applies it, and so would the client.
+    // kube's parser applies `<<`, and so would the client: the policy must see through it.
     let in_user = format!(
         "x-plugin: &plugin\n  exec: {{command: /bin/sh}}\n{}",
         GOOD.replace("user: {}", "user:\n    <<: *plugin")
@@ -234,22 +234,21 @@ fn syntax_errors_say_where_but_never_quote_the_file() {
 }
 
 #[test]
-fn deeply_nested_text_is_refused_before_it_is_parsed() {
-    let depth = crate::yaml::MAX_FLOW_DEPTH + 1;
+fn deeply_nested_text_is_refused_by_the_parsers_budget() {
+    // A megabyte of `[[[[…`: refused at kube's parser's flow nesting limit, in one pass.
+    let depth = 500_000;
     let text = format!(
         "{GOOD}\nextra: {}{}\n",
         "[".repeat(depth),
         "]".repeat(depth)
     );
     let line = GOOD.lines().count() + 2;
-    assert_eq!(
-        server_of(&text),
-        Err(KubeconfigError::Syntax(format!(
-            "document: flow collections nested more than 1000 levels deep at line {line} \
-             column {}",
-            7 + depth
-        )))
-    );
+    match server_of(&text) {
+        Err(KubeconfigError::Syntax(at)) => {
+            assert!(at.starts_with(&format!("at line {line}, column ")), "{at}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -149,11 +149,15 @@ pub fn load_catalog(path: &Path) -> Result<ClusterCatalog, CmdError> {
 
 /// Parses the text of clusters file `file`.
 pub fn parse_catalog(file: &str, text: &str) -> Result<ClusterCatalog, CmdError> {
-    crate::input::check_depth(file, text)?;
-    serde_yaml::from_str(text).map_err(|e| {
-        let what = "not a clusters file (manifests/examples/clusters.yaml shows the format): ";
-        crate::input::yaml_error(file, 0, what, &e)
-    })
+    let what = "not a clusters file (manifests/examples/clusters.yaml shows the format): ";
+    let mut value: serde_json::Value = multicloud_api::yaml::from_str(text)
+        .map_err(|e| crate::input::yaml_error(file, 0, what, &e))?;
+    if value.is_null() {
+        // An empty file is an empty mapping, which names the field it lacks.
+        value = serde_json::json!({});
+    }
+    crate::input::typed(&value, Some((text, 0)))
+        .map_err(|(at, message)| crate::input::located(file, at, format!("{what}{message}")))
 }
 
 /// Admits every instance of `documents` against `catalog` (or the assumption without one),

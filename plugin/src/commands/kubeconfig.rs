@@ -213,16 +213,17 @@ fn certificate_names(instance: &MulticloudInstance, text: &str) -> Vec<String> {
 
 /// The kubeconfig with every cluster's server set to `server`.
 fn with_server(text: &str, server: &str) -> Result<String, CmdError> {
-    let mut value: serde_yaml::Value = serde_yaml::from_str(text)
+    let mut value: serde_json::Value = multicloud_api::yaml::from_str(text)
         .map_err(|e| CmdError::with_source("the admin kubeconfig is not YAML", e))?;
-    if let Some(clusters) = value.get_mut("clusters").and_then(|c| c.as_sequence_mut()) {
+    if let Some(clusters) = value.get_mut("clusters").and_then(|c| c.as_array_mut()) {
         for cluster in clusters {
-            if let Some(cluster) = cluster.get_mut("cluster").and_then(|c| c.as_mapping_mut()) {
+            if let Some(cluster) = cluster.get_mut("cluster").and_then(|c| c.as_object_mut()) {
                 cluster.insert("server".into(), server.into());
             }
         }
     }
-    serde_yaml::to_string(&value).map_err(|e| CmdError::with_source("failed to render YAML", e))
+    multicloud_api::yaml::to_string(&value)
+        .map_err(|e| CmdError::with_source("failed to render YAML", e))
 }
 
 /// Writes `text` to `path`, readable and writable by its owner only (it holds credentials),

@@ -87,8 +87,7 @@ fn errors_in_later_documents_name_the_line_in_the_file() {
     let unclosed = format!("{first}---\nkind: [a\n");
     assert_eq!(
         error("many.yaml", &unclosed),
-        "many.yaml:8:1: did not find expected ',' or ']', while parsing a flow sequence at line 7 \
-         column 7"
+        "many.yaml:7:7: unclosed bracket '['"
     );
 }
 

@@ -22,9 +22,9 @@ impl Webhook {
         let text = std::fs::read_to_string(WEBHOOKS_MANIFEST)
             .map_err(io(format!("reading {WEBHOOKS_MANIFEST}")))?;
         let apply = PatchParams::apply("multicloud-e2e").force();
-        for document in serde_yaml::Deserializer::from_str(&text) {
-            let mut configuration: Value = serde::Deserialize::deserialize(document)
-                .map_err(|e| WebhookError::Manifest(e.to_string()))?;
+        let documents: Vec<Value> = multicloud_api::yaml::documents(&text)
+            .map_err(|e| WebhookError::Manifest(e.to_string()))?;
+        for mut configuration in documents {
             self.point_at_self(&mut configuration)?;
             let name = configuration["metadata"]["name"]
                 .as_str()

@@ -22,9 +22,7 @@ async fn install(client: &kube::Client, file: &str) {
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).expect("manifest is readable");
-    for document in serde_yaml::Deserializer::from_str(&text) {
-        let object: Value =
-            k8s_openapi::serde::Deserialize::deserialize(document).expect("manifest parses");
+    for object in multicloud_api::yaml::documents::<Value>(&text).expect("manifest parses") {
         let kind = object["kind"].as_str().unwrap_or_default().to_owned();
         let resource = match kind.as_str() {
             "ServiceAccount" => ApiResource::erase::<ServiceAccount>(&()),
@@ -47,14 +45,14 @@ async fn install(client: &kube::Client, file: &str) {
 
 /// The admin kubeconfig, made to act as `user`.
 fn impersonating(kubeconfig: &str, user: &str) -> String {
-    let mut config: Value = serde_yaml::from_str(kubeconfig).expect("kubeconfig parses");
+    let mut config: Value = multicloud_api::yaml::from_str(kubeconfig).expect("kubeconfig parses");
     for entry in config["users"]
         .as_array_mut()
         .expect("kubeconfig has users")
     {
         entry["user"]["as"] = json!(user);
     }
-    serde_yaml::to_string(&config).expect("kubeconfig encodes")
+    multicloud_api::yaml::to_string(&config).expect("kubeconfig encodes")
 }
 
 /// Proves the impersonation works: the ServiceAccount may not list Secrets cluster-wide.

@@ -25,8 +25,7 @@ async fn apply_all(client: &kube::Client, yaml: &str) -> usize {
         .await
         .expect("discovery");
     let mut applied = 0;
-    for document in serde_yaml::Deserializer::from_str(yaml) {
-        let value: Value = serde::Deserialize::deserialize(document).expect("YAML document");
+    for value in multicloud_api::yaml::documents::<Value>(yaml).expect("YAML documents") {
         let object: DynamicObject = from_json(value.clone());
         let types = object.types.clone().expect("apiVersion and kind");
         let gvk = GroupVersionKind::try_from(&types).expect("valid apiVersion");

@@ -145,10 +145,10 @@ pub fn install_set(options: &Options) -> Result<Vec<Value>, CmdError> {
 /// The objects of one embedded file.
 pub fn documents(path: &str, text: &str) -> Result<Vec<Value>, CmdError> {
     let mut objects = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(text) {
-        let value: Value = serde::Deserialize::deserialize(document).map_err(|e| {
-            CmdError::with_source(format!("the embedded manifest {path} is not valid YAML"), e)
-        })?;
+    let values: Vec<Value> = multicloud_api::yaml::documents(text).map_err(|e| {
+        CmdError::with_source(format!("the embedded manifest {path} is not valid YAML"), e)
+    })?;
+    for value in values {
         if value.is_object() {
             objects.push(value);
         }
@@ -301,7 +301,7 @@ pub fn describe(object: &Value) -> String {
 #[cfg(test)]
 pub fn kustomization_resources(text: &str) -> Vec<String> {
     let value: std::collections::BTreeMap<String, Value> =
-        serde_yaml::from_str(text).unwrap_or_default();
+        multicloud_api::yaml::from_str(text).unwrap_or_default();
     value
         .get("resources")
         .and_then(Value::as_array)

@@ -122,7 +122,7 @@ fn yaml_lists_parse_back() {
         now(),
     )
     .expect("renders");
-    let value: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+    let value: serde_json::Value = multicloud_api::yaml::from_str(&text).expect("yaml");
     assert_eq!(value["items"][1]["metadata"]["name"], "lab");
 }
 
