@@ -17,6 +17,17 @@ if [ -z "${KUBEBUILDER_ASSETS:-}" ] && [ -z "${TEST_ASSET_KUBE_APISERVER:-}" ]; 
 fi
 # The images the in-cluster tests run (tests/tests/in_cluster.rs): a static release build.
 scripts/build-images.sh --out target/images >/dev/null
+# The krew test (plugin/tests/krew.rs) packs and installs the release build itself for this
+# machine's platform: the same static build, already made for the images.
+if [ -z "${MULTICLOUD_KREW_BINARIES:-}" ]; then
+  case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
+  plugin="$(scripts/static-build.sh kubectl-multicloud 2>/dev/null)"
+  export MULTICLOUD_KREW_BINARIES="$PWD/target/krew-binaries"
+  mkdir -p "$MULTICLOUD_KREW_BINARIES"
+  cp "$plugin" "$MULTICLOUD_KREW_BINARIES/kubectl-multicloud-linux-$arch"
+  cp "$(dirname "$plugin")/kubectl_complete-multicloud" \
+     "$MULTICLOUD_KREW_BINARIES/kubectl_complete-multicloud-linux-$arch"
+fi
 scripts/install-test-tools.sh
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest

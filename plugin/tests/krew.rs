@@ -123,46 +123,91 @@ mod validate_krew_manifest {
         "copying.txt",
     ];
 
-    /// The binaries to pack: `MULTICLOUD_KREW_BINARIES` may name a directory of real release
-    /// builds (`kubectl-multicloud-<os>-<arch>`, `kubectl_complete-multicloud-<os>-<arch>`);
-    /// otherwise this build's own two binaries stand for every platform.
-    fn binaries(dir: &Path) -> PathBuf {
-        if let Some(real) = std::env::var_os("MULTICLOUD_KREW_BINARIES") {
-            return PathBuf::from(real);
-        }
-        for (os, arch) in [
-            ("linux", "amd64"),
-            ("linux", "arm64"),
-            ("darwin", "amd64"),
-            ("darwin", "arm64"),
-        ] {
-            for (name, built) in [
-                (
-                    "kubectl-multicloud",
-                    env!("CARGO_BIN_EXE_kubectl-multicloud"),
-                ),
-                (
-                    "kubectl_complete-multicloud",
-                    env!("CARGO_BIN_EXE_kubectl_complete-multicloud"),
-                ),
-            ] {
-                std::fs::copy(built, dir.join(format!("{name}-{os}-{arch}"))).expect("copied");
-            }
-        }
-        dir.to_owned()
+    /// Every platform the manifest lists.
+    const RELEASED: &[(&str, &str)] = &[
+        ("linux", "amd64"),
+        ("linux", "arm64"),
+        ("darwin", "amd64"),
+        ("darwin", "arm64"),
+    ];
+
+    /// The platform of this machine, as krew names it.
+    fn host() -> (&'static str, &'static str) {
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            other => other,
+        };
+        (std::env::consts::OS, arch)
     }
 
-    fn release(dir: &Path) -> (Value, PathBuf) {
+    /// Fills `dir` with the binaries to pack, `kubectl-multicloud-<os>-<arch>` and
+    /// `kubectl_complete-multicloud-<os>-<arch>` for every released platform, and returns the
+    /// platforms whose binaries are real release builds.
+    ///
+    /// `MULTICLOUD_KREW_BINARIES` names a directory of release builds (`scripts/test.sh` fills it
+    /// with the static Linux build of this machine's platform, the same build the images hold).
+    /// A platform it lacks, because this machine cannot build it (no cross toolchain), is packed
+    /// with this test's own binaries, so that the manifest and archive rules still run on it.
+    fn binaries(dir: &Path) -> Vec<(&'static str, &'static str)> {
+        let real = std::env::var_os("MULTICLOUD_KREW_BINARIES").map(PathBuf::from);
+        let mut released = Vec::new();
+        for &(os, arch) in RELEASED {
+            let names = ["kubectl-multicloud", "kubectl_complete-multicloud"]
+                .map(|name| format!("{name}-{os}-{arch}"));
+            let from_release = real
+                .as_deref()
+                .filter(|real| names.iter().all(|name| real.join(name).is_file()));
+            let built = [
+                env!("CARGO_BIN_EXE_kubectl-multicloud"),
+                env!("CARGO_BIN_EXE_kubectl_complete-multicloud"),
+            ];
+            for (name, built) in names.iter().zip(built) {
+                let source = match from_release {
+                    Some(real) => real.join(name),
+                    None => PathBuf::from(built),
+                };
+                std::fs::copy(&source, dir.join(name))
+                    .unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+            }
+            if from_release.is_some() {
+                released.push((os, arch));
+            }
+        }
+        if real.is_some() {
+            assert!(
+                released.contains(&host()),
+                "MULTICLOUD_KREW_BINARIES holds no release build for this machine's platform"
+            );
+        }
+        released
+    }
+
+    /// Whether `binary` is statically linked: no program interpreter in its ELF headers.
+    fn is_static(binary: &Path) -> bool {
+        let out = Command::new("readelf")
+            .arg("--program-headers")
+            .arg(binary)
+            .output()
+            .expect("readelf runs");
+        assert!(out.status.success(), "{} is an ELF file", binary.display());
+        !String::from_utf8_lossy(&out.stdout).contains("INTERP")
+    }
+
+    /// The manifest `release-krew.sh` writes, where its archives are, and the platforms packed
+    /// from real release builds.
+    fn release(dir: &Path) -> (Value, PathBuf, Vec<(&'static str, &'static str)>) {
         let repository = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let bins = dir.join("bin");
         std::fs::create_dir(&bins).expect("directory");
+        let released = binaries(&bins);
         let out = dir.join("dist");
         let manifest = dir.join("multicloud.yaml");
         let status = Command::new("timeout")
             .arg("120")
             .arg(repository.join("scripts/release-krew.sh"))
             .arg("--binaries")
-            .arg(binaries(&bins))
+            .arg(&bins)
             .arg("--out")
             .arg(&out)
             .arg("--manifest-out")
@@ -171,7 +216,8 @@ mod validate_krew_manifest {
             .expect("release-krew.sh runs");
         assert!(status.success(), "release-krew.sh failed: {status}");
         let text = std::fs::read_to_string(&manifest).expect("the manifest is written");
-        (multicloud_api::yaml::from_str(&text).expect("YAML"), out)
+        let manifest = multicloud_api::yaml::from_str(&text).expect("YAML");
+        (manifest, out, released)
     }
 
     fn str_of<'v>(value: &'v Value, field: &str) -> &'v str {
@@ -274,7 +320,7 @@ mod validate_krew_manifest {
     #[test]
     fn the_released_manifest_passes_krews_validation_and_installs_on_every_platform() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let (manifest, dist) = release(dir.path());
+        let (manifest, dist, released) = release(dir.path());
 
         // ValidatePlugin, with the name taken from the file name as validate-krew-manifest does.
         assert_eq!(
@@ -362,6 +408,25 @@ mod validate_krew_manifest {
                 files.iter().any(|f| f == "kubectl_complete-multicloud"),
                 "platform {index}: the completion executable ships too: {files:?}"
             );
+            let labels = &platform["selector"]["matchLabels"];
+            let this = (str_of(labels, "os"), str_of(labels, "arch"));
+            if released.contains(&this) && this == host() {
+                // The release build itself, as krew installed it: static, and it runs.
+                let root = dir.path().join(format!("root-{index}"));
+                for file in ["kubectl-multicloud", "kubectl_complete-multicloud"] {
+                    assert!(is_static(&root.join(file)), "{file} is statically linked");
+                }
+                let out = Command::new(root.join(str_of(platform, "bin")))
+                    .args(["version", "--client"])
+                    .output()
+                    .expect("the installed plugin runs");
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                assert!(out.status.success(), "{out:?}");
+                assert!(
+                    stdout.contains(&format!("v{}", env!("CARGO_PKG_VERSION"))),
+                    "{stdout}"
+                );
+            }
         }
     }
 }
