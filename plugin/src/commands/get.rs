@@ -1,7 +1,8 @@
 //! `get NAME...` / `get -l SELECTOR`: instances by name or label, in any format of `list`.
 //!
 //! As with kubectl, one name gives the object itself in JSON and YAML, several a `List`; names
-//! that do not exist are reported after the ones that do, and make the exit status 1.
+//! that do not exist are reported after the ones that do, and make the exit status 1. With
+//! `--watch`, a name that does not exist ends the command at once, before any watch.
 
 use clap::Args;
 use k8s_openapi::jiff::Timestamp;
@@ -67,9 +68,11 @@ impl GetArgs {
             }
         };
         self.view.sort(&mut found)?;
+        let errors: Vec<String> = missing.iter().map(|name| not_found(name)).collect();
         if self.view.watch {
-            for name in &missing {
-                eprintln!("{}", not_found(name));
+            if !errors.is_empty() {
+                // As kubectl: a name that is not there ends the command before any watch.
+                return Ok(Output::text(String::new()).with_errors(errors));
             }
             let from = watch::From {
                 version,
@@ -102,7 +105,6 @@ impl GetArgs {
                 Timestamp::now(),
             )?,
         };
-        let errors = missing.iter().map(|name| not_found(name)).collect();
         Ok(Output::text(text).with_errors(errors))
     }
 }

@@ -24,7 +24,7 @@ use crate::output::Output;
 /// Flags of `kubeconfig`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  kubectl multicloud kubeconfig demo -f demo.kubeconfig && \
+    after_help = "Example:\n  kubectl multicloud kubeconfig demo --output-file demo.kubeconfig && \
                         kubectl --kubeconfig demo.kubeconfig get clusters"
 )]
 pub struct KubeconfigArgs {
@@ -32,8 +32,18 @@ pub struct KubeconfigArgs {
     pub name: String,
 
     /// Write it to FILE (mode 0600) instead of printing it.
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// The old spelling of --output-file: `-f` reads a file in kubectl (and in `check`).
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        hide = true,
+        conflicts_with = "output_file"
+    )]
+    pub deprecated_file: Option<PathBuf>,
 
     /// Replace the API server address in it, e.g. with one reachable from outside the cluster;
     /// refused unless the API server certificate covers its host (see spec.karmada.certSANs).
@@ -71,6 +81,14 @@ impl KubeconfigArgs {
 
     /// Exports.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
+        if self.deprecated_file.is_some() {
+            ctx.warnings.push(
+                "-f/--file after `kubeconfig` is deprecated; use --output-file (in kubectl, -f \
+                 names a file to read)"
+                    .to_owned(),
+            );
+            ctx.flush_warnings();
+        }
         let client = ctx.client().await?;
         let instance = instances::get(&client, &self.name).await?;
         let reference = secret_ref(&instance)?;
@@ -80,7 +98,7 @@ impl KubeconfigArgs {
             check_server_is_covered(&instance, &text, server)?;
             text = with_server(&text, server)?;
         }
-        match &self.file {
+        match self.output_file.as_ref().or(self.deprecated_file.as_ref()) {
             None => Ok(Output::text(text)),
             Some(path) => {
                 write_private(path, &text)?;

@@ -21,7 +21,7 @@ const COMMANDS: &[(&[&str], &str)] = &[
         "error: failed to read instance `demo`",
     ),
     (
-        &["kubeconfig", "demo", "-f", "admin.kubeconfig"],
+        &["kubeconfig", "demo", "--output-file", "admin.kubeconfig"],
         "error: failed to read instance `demo`",
     ),
     (

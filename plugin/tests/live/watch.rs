@@ -156,3 +156,19 @@ async fn a_watch_whose_reader_goes_away_ends_quietly() {
     assert_eq!(out.status, 0, "{out:#?}");
     assert_eq!(out.stderr, "", "no error for a closed pipe");
 }
+
+#[tokio::test]
+async fn get_watch_of_a_missing_name_exits_at_once_as_kubectl_does() {
+    let live = Live::start().await;
+    live.instance("alpha", &[]).await;
+    let kubeconfig = live.kubeconfig();
+    let args = ["--kubeconfig", &kubeconfig, "get", "alpha", "missing", "-w"];
+    let child = live.command(&args).spawn().expect("the plugin starts");
+    let out = finish(child, &args);
+    assert_eq!(out.status, 1, "{out:#?}");
+    assert_eq!(out.stdout, "", "nothing is watched: {out:#?}");
+    assert!(
+        out.stderr.contains("instance `missing` not found"),
+        "{out:#?}"
+    );
+}

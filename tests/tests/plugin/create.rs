@@ -199,10 +199,29 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
     let file_arg = file.display().to_string();
     let exported = env
         .plugin
-        .run(&["kubeconfig", "demo", "-f", &file_arg])
+        .run(&["kubeconfig", "demo", "--output-file", &file_arg])
         .await;
     exported.expect_success();
     let text = std::fs::read_to_string(&file).expect("the kubeconfig is written");
+    // The old spelling `-f` still writes, with a warning: in kubectl, `-f` names a file to read.
+    let old_spelling = dir.path().join("old.kubeconfig");
+    let warned = env
+        .plugin
+        .run(&[
+            "kubeconfig",
+            "demo",
+            "-f",
+            &old_spelling.display().to_string(),
+        ])
+        .await;
+    assert_contains(
+        &warned.expect_success().stderr,
+        &["Warning: -f/--file after `kubeconfig` is deprecated; use --output-file"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&old_spelling).expect("written by the old spelling"),
+        text
+    );
     kube::config::Kubeconfig::from_yaml(&text).expect("the kubeconfig parses");
     assert_eq!(
         multicloud_api::kubeconfig::server_of(&text).as_deref(),
@@ -221,7 +240,12 @@ async fn create_wait_shows_each_step_until_running_then_list_get_describe_and_ku
         std::os::unix::fs::symlink(&victim, &link).expect("symlink");
         let refused = env
             .plugin
-            .run(&["kubeconfig", "demo", "-f", &link.display().to_string()])
+            .run(&[
+                "kubeconfig",
+                "demo",
+                "--output-file",
+                &link.display().to_string(),
+            ])
             .await;
         assert_contains(&refused.expect_code(1).stderr, &["is a symbolic link"]);
         assert_eq!(
