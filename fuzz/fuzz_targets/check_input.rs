@@ -4,7 +4,7 @@
 #![no_main]
 
 use kubectl_multicloud::commands::check::{check, parse_catalog, render};
-use kubectl_multicloud::input;
+use kubectl_multicloud::commands::check::input;
 use kubectl_multicloud::output::{to_json, to_yaml};
 use kubectl_multicloud::style::Style;
 use libfuzzer_sys::fuzz_target;

@@ -10,9 +10,9 @@ use kube::{Client, Config};
 use multicloud_runtime::kubeconfig::{self, CheckedKubeconfig, ClientOptions};
 use tokio::sync::OnceCell;
 
-use crate::cli::Connection;
 use crate::duration::human_duration;
 use crate::error::CmdError;
+use crate::flags::Connection;
 use crate::overrides;
 use crate::style::{Paint, Style};
 use crate::warnings::Warnings;

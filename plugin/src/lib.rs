@@ -13,15 +13,11 @@ pub mod error;
 pub mod events;
 #[cfg(test)]
 mod fixtures;
-pub mod flatten;
-pub mod input;
+pub mod flags;
 pub mod instances;
-pub mod linediff;
 pub mod observe;
 pub mod output;
 pub mod overrides;
-pub mod progress;
-pub mod steps;
 pub mod style;
 pub mod table;
 pub mod template;

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use kubectl_multicloud::cli::Cli;
 use kubectl_multicloud::context::Context;
+use kubectl_multicloud::error;
 use kubectl_multicloud::output::Status;
 use kubectl_multicloud::style::{Paint, Style};
-use kubectl_multicloud::{commands, error};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_kubectl_style(std::env::args_os()) {
@@ -37,9 +37,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let connection = commands::connection(&cli);
+    let connection = cli.connection();
     let ctx = Context::new(connection);
-    let result = runtime.block_on(commands::run(&cli.command, &ctx));
+    let result = runtime.block_on(cli.command.run(&ctx));
     ctx.flush_warnings();
     match result {
         Ok(output) => {

@@ -11,8 +11,8 @@ use kube::config::{
 };
 use secrecy::SecretString;
 
-use crate::cli::{Connection, Overrides};
 use crate::error::CmdError;
+use crate::flags::{Connection, Overrides};
 
 /// Name of the context, cluster and user entries made up when the flags must stand alone
 /// (`-s URL` with no kubeconfig at all, as kubectl allows).

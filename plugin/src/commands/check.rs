@@ -11,12 +11,12 @@ use multicloud_api::rules::{Operation, Request, Violation, admit, check_host_pat
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{OutputFormat, REPORT_FORMATS, formats};
 use crate::clusters::AssumeReady;
 use crate::context::Context;
 use crate::error::CmdError;
-use crate::input::{self, Document};
+use crate::flags::{OutputFormat, REPORT_FORMATS, formats};
 use crate::output::{Output, object_value, to_json, to_yaml};
+use input::Document;
 
 /// Flags of `check`.
 #[derive(Debug, Args)]
@@ -150,14 +150,14 @@ pub fn load_catalog(path: &Path) -> Result<ClusterCatalog, CmdError> {
 /// Parses the text of clusters file `file`.
 pub fn parse_catalog(file: &str, text: &str) -> Result<ClusterCatalog, CmdError> {
     let what = "not a clusters file (manifests/examples/clusters.yaml shows the format): ";
-    let mut value: serde_json::Value = multicloud_api::yaml::from_str(text)
-        .map_err(|e| crate::input::yaml_error(file, 0, what, &e))?;
+    let mut value: serde_json::Value =
+        multicloud_api::yaml::from_str(text).map_err(|e| input::yaml_error(file, 0, what, &e))?;
     if value.is_null() {
         // An empty file is an empty mapping, which names the field it lacks.
         value = serde_json::json!({});
     }
-    crate::input::typed(&value, Some((text, 0)))
-        .map_err(|(at, message)| crate::input::located(file, at, format!("{what}{message}")))
+    input::typed(&value, Some((text, 0)))
+        .map_err(|(at, message)| input::located(file, at, format!("{what}{message}")))
 }
 
 /// Admits every instance of `documents` against `catalog` (or the assumption without one),
@@ -241,6 +241,8 @@ pub fn check(
     })
 }
 
+pub mod input;
+mod linediff;
 mod render;
 
 pub use render::render;

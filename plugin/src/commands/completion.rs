@@ -1,9 +1,8 @@
 //! `completion`: shell completion scripts for the `kubectl-multicloud` binary.
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
 use crate::error::CmdError;
 use crate::output::Output;
 
@@ -42,10 +41,9 @@ pub struct CompletionArgs {
 }
 
 impl CompletionArgs {
-    /// Generates the script.
-    pub fn run(&self) -> Result<Output, CmdError> {
+    /// Generates the script for `command`, the whole command line.
+    pub fn run(&self, mut command: clap::Command) -> Result<Output, CmdError> {
         let mut script = Vec::new();
-        let mut command = Cli::command();
         if self.shell == Shell::Bash {
             // clap_complete's bash generator writes the states of subcommands with the binary's
             // `-` as `__` and their case labels with `-` as `__subcmd__`, so for a name with a
@@ -70,7 +68,9 @@ mod tests {
     #[test]
     fn every_shell_gets_a_script_naming_the_binary_and_commands() {
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
-            let output = CompletionArgs { shell }.run().expect("generates");
+            let output = CompletionArgs { shell }
+                .run(<crate::cli::Cli as clap::CommandFactory>::command())
+                .expect("generates");
             assert!(output.text.contains("kubectl-multicloud"), "{shell}");
             assert!(output.text.contains("diagnose"), "{shell}");
         }

@@ -14,10 +14,10 @@ use multicloud_api::{
     StorageType,
 };
 
-use crate::cli::{Connection, OutputFormat, formats};
 use crate::clusters::{AssumeReady, Learned};
 use crate::context::Context;
 use crate::error::CmdError;
+use crate::flags::{Connection, OutputFormat, formats};
 use crate::instances;
 use crate::output::{Output, object_value, to_json, to_yaml};
 use crate::wait;

@@ -11,11 +11,11 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use multicloud_api::rules::{Operation, Request, validate};
 use multicloud_api::{DeletionPolicy, MulticloudInstance};
 
-use crate::cli::{Connection, OutputFormat, formats};
 use crate::clusters::AssumeReady;
 use crate::context::Context;
 use crate::duration::human_duration;
 use crate::error::{CmdError, report};
+use crate::flags::{Connection, OutputFormat, formats};
 use crate::instances;
 use crate::output::{Output, Status};
 use crate::wait;

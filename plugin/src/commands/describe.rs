@@ -9,11 +9,11 @@ use k8s_openapi::jiff::Timestamp;
 use multicloud_api::StorageType;
 use multicloud_api::names;
 
-use crate::cli::Connection;
 use crate::context::Context;
 use crate::duration::human_age;
 use crate::error::CmdError;
 use crate::events::{self, EventLine};
+use crate::flags::Connection;
 use crate::instances;
 use crate::observe::{Observation, Workload, observe};
 use crate::output::Output;

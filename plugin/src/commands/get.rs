@@ -8,10 +8,10 @@ use clap::Args;
 use k8s_openapi::jiff::Timestamp;
 use multicloud_api::MulticloudInstance;
 
-use crate::cli::{Connection, OutputFormat};
 use crate::commands::list::{ListOutput, ViewArgs, render, watch};
 use crate::context::Context;
 use crate::error::CmdError;
+use crate::flags::{Connection, OutputFormat};
 use crate::instances;
 use crate::output::{Output, object_value, to_json, to_yaml};
 

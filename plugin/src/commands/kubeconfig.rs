@@ -14,10 +14,10 @@ use multicloud_api::kubeconfig::server_of;
 use multicloud_api::names::{self, KarmadaObjects};
 use multicloud_api::{MulticloudInstance, ObjectRef};
 
-use crate::cli::{Connection, Overrides, RequestTimeout};
 use crate::clusters::management_client;
 use crate::context::Context;
 use crate::error::CmdError;
+use crate::flags::{Connection, Overrides, RequestTimeout};
 use crate::instances;
 use crate::output::Output;
 

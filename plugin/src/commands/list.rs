@@ -6,10 +6,10 @@ use k8s_openapi::jiff::Timestamp;
 use multicloud_api::rules::assess_availability;
 use multicloud_api::{MulticloudInstance, Phase, StorageType};
 
-use crate::cli::{Connection, OutputFormat};
 use crate::context::Context;
 use crate::duration::{age, human_age};
 use crate::error::CmdError;
+use crate::flags::{Connection, OutputFormat};
 use crate::instances;
 use crate::output::{Output, list_value, object_value, to_json, to_yaml};
 use crate::style::{Paint, Style};

@@ -8,9 +8,9 @@ use kube::api::Api;
 use multicloud_api::keys::SYSTEM_NAMESPACE;
 use serde::Serialize;
 
-use crate::cli::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::context::Context;
 use crate::error::{CmdError, report_line};
+use crate::flags::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::output::{Output, to_json, to_yaml};
 
 /// Names of the Deployments `install` creates.

@@ -10,8 +10,8 @@ use kube::config::Kubeconfig;
 use multicloud_api::keys::LOCAL_CLUSTER;
 
 use super::{Candidate, Lookup};
-use crate::cli::{Connection, RequestTimeout};
 use crate::context::{Context, read_kubeconfig};
+use crate::flags::{Connection, RequestTimeout};
 use crate::{clusters, instances};
 
 /// Bound on everything one completion asks the cluster.

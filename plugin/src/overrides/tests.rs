@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use secrecy::ExposeSecret;
 
 use super::*;
-use crate::cli::Overrides;
+use crate::flags::Overrides;
 
 fn kubeconfig() -> Kubeconfig {
     Kubeconfig::from_yaml(

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use multicloud_api::clusters::{ClusterCatalog, ClusterState};
 use multicloud_api::keys::HIGH_AVAILABILITY_REASON_ANNOTATION;
 
+use super::linediff::{Line, diff};
 use super::{Report, Verdict};
 use crate::error::CmdError;
-use crate::linediff::{Line, diff};
 use crate::output::to_yaml;
 use crate::style::{Paint, Style};
 

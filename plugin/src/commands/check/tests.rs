@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::input::parse;
+use crate::commands::check::input::parse;
 use crate::style::Style;
 
 fn examples() -> PathBuf {

@@ -9,10 +9,10 @@ use multicloud_api::keys::{FIELD_MANAGER, SYSTEM_NAMESPACE};
 use multicloud_api::rules::check_cluster_name;
 
 use super::ClusterAddArgs;
+use super::flatten::flatten;
 use crate::clusters::storage_classes;
 use crate::context::{Context, check_kubeconfig, read_kubeconfig};
 use crate::error::{CmdError, one_line};
-use crate::flatten::flatten;
 use crate::output::Output;
 
 impl ClusterAddArgs {

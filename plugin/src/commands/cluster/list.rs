@@ -7,10 +7,10 @@ use multicloud_api::keys::LOCAL_CLUSTER;
 use serde::Serialize;
 
 use super::ClusterListArgs;
-use crate::cli::OutputFormat;
 use crate::clusters::{kubeconfig_of, registered, storage_classes};
 use crate::context::Context;
 use crate::error::{CmdError, brief, one_line, report_line};
+use crate::flags::OutputFormat;
 use crate::instances;
 use crate::output::{Output, to_json, to_yaml};
 use crate::style::Style;

@@ -2,6 +2,7 @@
 //! `multicloud-system` labelled `multicloud.dev/cluster=true` with a kubeconfig under `kubeconfig`.
 
 mod add;
+mod flatten;
 mod list;
 mod remove;
 
@@ -9,9 +10,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::{Connection, OutputFormat, Overrides, RequestTimeout, formats};
 use crate::context::Context;
 use crate::error::CmdError;
+use crate::flags::{Connection, OutputFormat, Overrides, RequestTimeout, formats};
 use crate::output::Output;
 
 /// Flags of `cluster`.

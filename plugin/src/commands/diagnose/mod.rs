@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::context::Context;
 use crate::error::CmdError;
+use crate::flags::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::instances;
 use crate::observe::observe;
 use crate::output::{Output, to_json, to_yaml};

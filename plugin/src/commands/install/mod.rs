@@ -21,9 +21,9 @@ use self::apply::Applied;
 use self::manifests::{
     Certificates, Options, WEBHOOK, WEBHOOK_TLS_SECRET, describe, install_set, yaml_stream,
 };
-use crate::cli::{Connection, OutputFormat, formats};
 use crate::context::Context;
 use crate::error::{CmdError, report_line};
+use crate::flags::{Connection, OutputFormat, formats};
 use crate::instances;
 use crate::observe::karmada_crd_name;
 use crate::output::{Output, list_value, to_json};

@@ -4,7 +4,7 @@
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{ValueEnum, error::ErrorKind};
 
-use crate::cli::OutputFormat;
+use crate::flags::OutputFormat;
 use crate::template::{Template, parse_columns};
 
 /// What `-o` asked for.

@@ -8,8 +8,8 @@ use multicloud_api::MulticloudInstance;
 use serde_json::Value;
 
 use super::format::{ListOutput, ListOutputParser};
-use crate::cli::OutputFormat;
 use crate::error::CmdError;
+use crate::flags::OutputFormat;
 use crate::output::object_value;
 use crate::template::query_values;
 

@@ -13,9 +13,9 @@ use multicloud_api::MulticloudInstance;
 
 use super::view::ViewArgs;
 use super::{ListOutput, render, tabulate};
-use crate::cli::OutputFormat;
 use crate::context::Context;
 use crate::error::CmdError;
+use crate::flags::OutputFormat;
 use crate::instances;
 use crate::output::{Output, object_value, to_json, to_yaml};
 

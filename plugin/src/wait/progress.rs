@@ -5,9 +5,9 @@
 use std::io::Write as _;
 use std::time::Instant;
 
+use super::steps::StepState;
 use crate::context::Context;
 use crate::duration::human_duration;
-use crate::steps::StepState;
 use crate::style::Paint;
 
 /// A progress display for one wait.

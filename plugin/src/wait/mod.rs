@@ -10,13 +10,13 @@ use kube::runtime::{WatchStreamExt, watcher};
 use multicloud_api::MulticloudInstance;
 use tokio::time::Instant;
 
+use self::progress::Progress;
+use self::steps::{Outcome, Step, StepState, assess};
 use crate::context::Context;
 use crate::duration::human_duration;
 use crate::error::CmdError;
 use crate::instances;
 use crate::observe::observe;
-use crate::progress::Progress;
-use crate::steps::{Outcome, Step, StepState, assess};
 
 /// How often the objects that are not watched are looked at.
 const POLL: Duration = Duration::from_secs(1);
@@ -159,3 +159,6 @@ pub async fn until_deleted(
         human_duration(timeout)
     )))
 }
+
+pub mod progress;
+pub mod steps;
