@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::CmdError;
+use crate::flags::OutputFormat;
 
 /// How a command ended when it did not fail outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,20 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, CmdError> {
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, CmdError> {
     multicloud_api::yaml::to_string(value)
         .map_err(|e| CmdError::with_source("failed to render YAML", e))
+}
+
+/// `report` in `format`: the report itself as JSON or YAML, for scripts; any other format is
+/// what `for_people` makes of it (a table, a checklist, `-o name`).
+pub fn emit<T: Serialize>(
+    format: OutputFormat,
+    report: &T,
+    for_people: impl FnOnce(&T) -> Result<String, CmdError>,
+) -> Result<String, CmdError> {
+    match format {
+        OutputFormat::Json => to_json(report),
+        OutputFormat::Yaml => to_yaml(report),
+        OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name => for_people(report),
+    }
 }
 
 /// The object as JSON without `metadata.managedFields`, which kubectl hides too.

@@ -15,7 +15,7 @@ use crate::clusters::AssumeReady;
 use crate::context::Context;
 use crate::error::CmdError;
 use crate::flags::{OutputFormat, REPORT_FORMATS, formats};
-use crate::output::{Output, object_value, to_json, to_yaml};
+use crate::output::{Output, emit, object_value};
 use input::Document;
 
 /// Flags of `check`.
@@ -131,11 +131,9 @@ impl CheckArgs {
             self.host_path_root.as_deref(),
         )?;
         let denied = report.results.iter().any(|v| !v.allowed);
-        let text = match self.output {
-            OutputFormat::Json => to_json(&report)?,
-            OutputFormat::Yaml => to_yaml(&report)?,
-            _ => render(&report, catalog.as_ref(), ctx.stdout)?,
-        };
+        let text = emit(self.output, &report, |report| {
+            render(report, catalog.as_ref(), ctx.stdout)
+        })?;
         Ok(Output::text(text).with_status(!denied))
     }
 }

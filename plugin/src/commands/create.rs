@@ -19,7 +19,7 @@ use crate::context::Context;
 use crate::error::CmdError;
 use crate::flags::{Connection, OutputFormat, formats};
 use crate::instances;
-use crate::output::{Output, object_value, to_json, to_yaml};
+use crate::output::{Output, emit, object_value};
 use crate::wait;
 
 /// `--dry-run` modes, as kubectl's.
@@ -275,11 +275,12 @@ impl CreateArgs {
     }
 
     fn print(&self, instance: &MulticloudInstance, verb: &str) -> Result<Output, CmdError> {
+        let name = instances::resource_name(instance.name());
         let text = match self.output {
-            Some(OutputFormat::Json) => to_json(&object_value(instance)?)?,
-            Some(OutputFormat::Yaml) => to_yaml(&object_value(instance)?)?,
-            Some(_) => format!("{}\n", instances::resource_name(instance.name())),
-            None => format!("{} {verb}\n", instances::resource_name(instance.name())),
+            Some(format) => emit(format, &object_value(instance)?, |_| {
+                Ok(format!("{name}\n"))
+            })?,
+            None => format!("{name} {verb}\n"),
         };
         Ok(Output::text(text))
     }

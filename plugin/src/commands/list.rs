@@ -11,7 +11,7 @@ use crate::duration::{age, human_age};
 use crate::error::CmdError;
 use crate::flags::{Connection, OutputFormat};
 use crate::instances;
-use crate::output::{Output, list_value, object_value, to_json, to_yaml};
+use crate::output::{Output, emit, list_value, object_value};
 use crate::style::{Paint, Style};
 use crate::table::{Cell, Table};
 use crate::template::{query_values, scalar};
@@ -113,26 +113,17 @@ pub fn render(
     if let Some(table) = tabulate(items, output, options, now)? {
         return Ok(table.render(style, options.headers));
     }
-    match format {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let values = items
-                .iter()
-                .map(object_value)
-                .collect::<Result<Vec<_>, _>>()?;
-            let value = list_value(values);
-            if format == OutputFormat::Json {
-                to_json(&value)
-            } else {
-                to_yaml(&value)
-            }
-        }
-        OutputFormat::Name => Ok(items
+    let values = items
+        .iter()
+        .map(object_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Tables were made above: what is left for people is `-o name`.
+    emit(format, &list_value(values), |_| {
+        Ok(items
             .iter()
             .map(|i| instances::resource_name(i.name()) + "\n")
-            .collect()),
-        // Tabulated above.
-        OutputFormat::Table | OutputFormat::Wide => Ok(String::new()),
-    }
+            .collect())
+    })
 }
 
 /// The table `output` shows, when it is one (`table`, `wide`, `custom-columns`).

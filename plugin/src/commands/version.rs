@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::{CmdError, report_line};
 use crate::flags::{Connection, OutputFormat, REPORT_FORMATS, formats};
-use crate::output::{Output, to_json, to_yaml};
+use crate::output::{Output, emit};
 
 /// Names of the Deployments `install` creates.
 pub const COMPONENTS: [&str; 2] = ["multicloud-webhook", "multicloud-controller"];
@@ -59,6 +59,26 @@ pub struct Server {
     pub reachable: bool,
 }
 
+impl std::fmt::Display for Versions {
+    /// As `kubectl version` prints it, with what multicloud installed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Client Version: {}", self.client)?;
+        if let Some(server) = &self.server {
+            writeln!(f, "Server Version: {}", server.kubernetes)?;
+            if server.crd_installed == Some(false) {
+                writeln!(
+                    f,
+                    "multicloud: not installed (run `kubectl multicloud install`)"
+                )?;
+            }
+            for (name, image) in &server.components {
+                writeln!(f, "{name}: {image}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl VersionArgs {
     /// Reports versions.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
@@ -71,25 +91,7 @@ impl VersionArgs {
             client: format!("v{}", env!("CARGO_PKG_VERSION")),
             server,
         };
-        let text = match self.output {
-            OutputFormat::Json => to_json(&versions)?,
-            OutputFormat::Yaml => to_yaml(&versions)?,
-            _ => {
-                let mut text = format!("Client Version: {}\n", versions.client);
-                if let Some(server) = &versions.server {
-                    text.push_str(&format!("Server Version: {}\n", server.kubernetes));
-                    if server.crd_installed == Some(false) {
-                        text.push_str(
-                            "multicloud: not installed (run `kubectl multicloud install`)\n",
-                        );
-                    }
-                    for (name, image) in &server.components {
-                        text.push_str(&format!("{name}: {image}\n"));
-                    }
-                }
-                text
-            }
-        };
+        let text = emit(self.output, &versions, |versions| Ok(versions.to_string()))?;
         let reachable = versions.server.as_ref().is_none_or(|s| s.reachable);
         Ok(Output::text(text).with_status(reachable))
     }

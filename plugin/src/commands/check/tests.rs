@@ -1,7 +1,8 @@
 use std::path::PathBuf;
 
+use super::input::parse;
 use super::*;
-use crate::commands::check::input::parse;
+use crate::output::to_json;
 use crate::style::Style;
 
 fn examples() -> PathBuf {

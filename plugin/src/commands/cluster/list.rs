@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::error::{CmdError, brief, one_line, report_line};
 use crate::flags::OutputFormat;
 use crate::instances;
-use crate::output::{Output, to_json, to_yaml};
+use crate::output::{Output, emit};
 use crate::style::Style;
 use crate::table::Table;
 
@@ -71,12 +71,12 @@ impl ClusterListArgs {
             };
             rows.push(probe(&name, client, server, using(&name)).await);
         }
-        let text = match self.output {
-            OutputFormat::Json => to_json(&rows)?,
-            OutputFormat::Yaml => to_yaml(&rows)?,
-            OutputFormat::Name => rows.iter().map(|r| format!("{}\n", r.name)).collect(),
-            _ => render(&rows, ctx.stdout),
-        };
+        let text = emit(self.output, &rows, |rows| {
+            Ok(match self.output {
+                OutputFormat::Name => rows.iter().map(|r| format!("{}\n", r.name)).collect(),
+                _ => render(rows, ctx.stdout),
+            })
+        })?;
         Ok(Output::text(text))
     }
 }

@@ -17,7 +17,7 @@ use crate::error::CmdError;
 use crate::flags::{Connection, OutputFormat, REPORT_FORMATS, formats};
 use crate::instances;
 use crate::observe::observe;
-use crate::output::{Output, to_json, to_yaml};
+use crate::output::{Output, emit};
 use crate::style::{Paint, Style};
 use crate::table::{Cell, Table};
 
@@ -65,11 +65,9 @@ impl DiagnoseArgs {
             healthy: steps.iter().all(|s| s.verdict == Verdict::Ok),
             steps,
         };
-        let text = match self.output {
-            OutputFormat::Json => to_json(&diagnosis)?,
-            OutputFormat::Yaml => to_yaml(&diagnosis)?,
-            _ => render(&diagnosis, ctx.stdout),
-        };
+        let text = emit(self.output, &diagnosis, |diagnosis| {
+            Ok(render(diagnosis, ctx.stdout))
+        })?;
         Ok(Output::text(text).with_status(diagnosis.healthy))
     }
 }
