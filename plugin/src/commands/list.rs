@@ -143,91 +143,39 @@ pub fn tabulate(
     }
 }
 
+/// The columns of `list`, then those of `-o wide`, then `LABELS` with `--show-labels`.
+const COLUMNS: &[&str] = &[
+    "name",
+    "virtual cluster",
+    "management cluster",
+    "storage",
+    "ha",
+    "phase",
+    "members",
+    "version",
+    "age",
+];
+const WIDE_COLUMNS: &[&str] = &[
+    "replicas",
+    "storage class",
+    "deletion policy",
+    "ready",
+    "display name",
+];
+
 fn table(items: &[MulticloudInstance], wide: bool, labels: bool, now: Timestamp) -> Table {
-    let mut headers = vec![
-        "name",
-        "virtual cluster",
-        "management cluster",
-        "storage",
-        "ha",
-        "phase",
-        "members",
-        "version",
-        "age",
-    ];
+    let mut headers = COLUMNS.to_vec();
     if wide {
-        headers.extend([
-            "replicas",
-            "storage class",
-            "deletion policy",
-            "ready",
-            "display name",
-        ]);
+        headers.extend(WIDE_COLUMNS);
     }
     if labels {
         headers.push("labels");
     }
     let mut table = Table::new(headers);
     for instance in items {
-        let spec = &instance.spec;
-        let status = instance.status.clone().unwrap_or_default();
-        let ha = match &instance.status {
-            Some(status) => status.high_availability,
-            None => assess_availability(spec).high_availability,
-        };
-        let phase = status.phase;
-        let paint = match phase {
-            Some(Phase::Running) => Some(Paint::Good),
-            Some(Phase::Failed) => Some(Paint::Bad),
-            Some(Phase::Deleting) | Some(Phase::Pending) | Some(Phase::Provisioning) => {
-                Some(Paint::Warn)
-            }
-            None => None,
-        };
-        let age = instance
-            .metadata
-            .creation_timestamp
-            .as_ref()
-            .and_then(|t| age(now, t.0))
-            .map(human_age)
-            .unwrap_or_default();
-        let version = status
-            .karmada
-            .as_ref()
-            .and_then(|k| k.version.clone())
-            .unwrap_or_else(|| spec.karmada.version.clone());
-        let mut row: Vec<Cell> = vec![
-            instance.name().into(),
-            spec.virtual_cluster_name.clone().unwrap_or_default().into(),
-            spec.management_cluster.clone().into(),
-            storage(spec.etcd.storage.type_).into(),
-            ha.to_string().into(),
-            Cell::painted(phase.map(|p| p.to_string()).unwrap_or_default(), paint),
-            status.member_clusters.to_string().into(),
-            version.into(),
-            age.into(),
-        ];
+        let mut row = cells(instance, now);
         if wide {
-            let class = match spec.etcd.storage.type_ {
-                StorageType::PersistentVolumeClaim => spec
-                    .etcd
-                    .storage
-                    .class_name()
-                    .unwrap_or("(default)")
-                    .to_owned(),
-                _ => String::new(),
-            };
-            let ready = status
-                .condition("Ready")
-                .map(|c| c.reason.clone())
-                .unwrap_or_default();
-            row.extend([
-                spec.etcd.replicas.to_string().into(),
-                class.into(),
-                spec.deletion_policy.to_string().into(),
-                ready.into(),
-                spec.display_name.clone().unwrap_or_default().into(),
-            ]);
+            row.extend(wide_cells(instance));
         }
         if labels {
             row.push(labels_text(instance).into());
@@ -235,6 +183,75 @@ fn table(items: &[MulticloudInstance], wide: bool, labels: bool, now: Timestamp)
         table.row(row);
     }
     table
+}
+
+/// The cells of [`COLUMNS`] for `instance`.
+fn cells(instance: &MulticloudInstance, now: Timestamp) -> Vec<Cell> {
+    let spec = &instance.spec;
+    let status = instance.status.clone().unwrap_or_default();
+    let ha = match &instance.status {
+        Some(status) => status.high_availability,
+        None => assess_availability(spec).high_availability,
+    };
+    let phase = status.phase;
+    let paint = match phase {
+        Some(Phase::Running) => Some(Paint::Good),
+        Some(Phase::Failed) => Some(Paint::Bad),
+        Some(Phase::Deleting) | Some(Phase::Pending) | Some(Phase::Provisioning) => {
+            Some(Paint::Warn)
+        }
+        None => None,
+    };
+    let age = instance
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .and_then(|t| age(now, t.0))
+        .map(human_age)
+        .unwrap_or_default();
+    let version = status
+        .karmada
+        .as_ref()
+        .and_then(|k| k.version.clone())
+        .unwrap_or_else(|| spec.karmada.version.clone());
+    vec![
+        instance.name().into(),
+        spec.virtual_cluster_name.clone().unwrap_or_default().into(),
+        spec.management_cluster.clone().into(),
+        storage(spec.etcd.storage.type_).into(),
+        ha.to_string().into(),
+        Cell::painted(phase.map(|p| p.to_string()).unwrap_or_default(), paint),
+        status.member_clusters.to_string().into(),
+        version.into(),
+        age.into(),
+    ]
+}
+
+/// The cells of [`WIDE_COLUMNS`] for `instance`.
+fn wide_cells(instance: &MulticloudInstance) -> Vec<Cell> {
+    let spec = &instance.spec;
+    let class = match spec.etcd.storage.type_ {
+        StorageType::PersistentVolumeClaim => spec
+            .etcd
+            .storage
+            .class_name()
+            .unwrap_or("(default)")
+            .to_owned(),
+        _ => String::new(),
+    };
+    let ready = instance
+        .status
+        .as_ref()
+        .and_then(|s| s.condition("Ready"))
+        .map(|c| c.reason.clone())
+        .unwrap_or_default();
+    vec![
+        spec.etcd.replicas.to_string().into(),
+        class.into(),
+        spec.deletion_policy.to_string().into(),
+        ready.into(),
+        spec.display_name.clone().unwrap_or_default().into(),
+    ]
 }
 
 /// `-o custom-columns`: one row per instance, each cell an expression's values.

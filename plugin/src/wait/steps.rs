@@ -5,9 +5,9 @@
 
 use multicloud_api::observed::steps::{Seen, StepId as ApiStep, StepState as ApiState, steps};
 use multicloud_api::observed::{ClaimObservation, WorkloadObservation};
-use multicloud_api::{Phase, StorageType};
+use multicloud_api::{MulticloudInstanceStatus, Phase, StorageType};
 
-use crate::observe::Observation;
+use crate::observe::{Claim, Observation, Workload};
 
 /// One install step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,93 +86,29 @@ pub enum Outcome {
 
 /// The steps and the outcome implied by `observed`.
 pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
-    let instance = &observed.instance;
-    let status = instance.status.clone().unwrap_or_default();
-    let ready = status.condition("Ready");
-    let ready_text = ready
+    let status = observed.instance.status.clone().unwrap_or_default();
+    let ready_text = status
+        .condition("Ready")
         .map(|c| format!("{}: {}", c.reason, c.message))
         .filter(|t| t.len() > 2);
-    let outcome = match status.phase {
-        Some(Phase::Running) if ready.is_none_or(|c| c.is_true()) => Outcome::Running,
-        Some(Phase::Failed) => Outcome::Failed(
-            ready_text
-                .clone()
-                .unwrap_or_else(|| "the instance is Failed".to_owned()),
-        ),
-        _ => Outcome::InProgress,
-    };
+    let outcome = outcome(&status, ready_text.as_deref());
     let management = observed.management.as_ref();
     let unreachable = management
-        .as_ref()
         .err()
         .map(|why| format!("management cluster unreachable: {why}"));
-
-    let karmada = match (&observed.karmada_crd, &observed.karmada) {
-        (Ok(false), _) => (
-            false,
-            Some("karmada-operator's CRD is not installed".to_owned()),
-        ),
-        (_, Ok(Some(_))) => (true, None),
-        (_, Ok(None)) => (
-            false,
-            ready_text
-                .clone()
-                .or(Some("waiting for the controller".into())),
-        ),
-        (_, Err(why)) => (false, Some(why.clone())),
-    };
+    let karmada = karmada_step(observed, ready_text.as_deref());
     let (crds, aggregated, components) = operator_steps(observed);
-    let storage = instance.spec.etcd.storage.type_;
-    let claims = match (storage, management) {
-        (StorageType::PersistentVolumeClaim, Ok(m)) => match &m.claims {
-            Ok(claims) => {
-                let bound = claims.iter().filter(|c| c.bound()).count();
-                let waiting =
-                    claims
-                        .iter()
-                        .find(|c| !c.bound())
-                        .map(|c| match (&c.phase, &c.event) {
-                            (None, _) => format!("PVC {} not created yet", c.name),
-                            (Some(phase), Some(event)) => {
-                                format!("PVC {} is {phase}: {event}", c.name)
-                            }
-                            (Some(phase), None) => format!("PVC {} is {phase}", c.name),
-                        });
-                let counted = format!("{bound}/{} Bound", claims.len());
-                (
-                    bound == claims.len() && !claims.is_empty(),
-                    Some(waiting.map_or(counted.clone(), |w| format!("{counted}; {w}"))),
-                )
-            }
-            Err(why) => (false, Some(why.clone())),
-        },
-        (StorageType::PersistentVolumeClaim, Err(_)) => (false, unreachable.clone()),
-        // Nothing to provision: the step is over once the operator is past the CRDs, which
-        // only its own progress proves (the CRD step, or an etcd StatefulSet it made). The CR
-        // alone proves nothing: a ValidationError stops the operator before its first task.
-        (other, _) => {
-            let etcd_made = management.is_ok_and(|m| matches!(m.etcd, Ok(Some(_))));
-            (
-                karmada.0 && (crds.0 || etcd_made),
-                Some(format!("{other} storage, no PVC")),
-            )
-        }
-    };
-    let workload =
-        |part: Option<&Result<Option<crate::observe::Workload>, String>>, what: &str| match part {
-            None => (false, unreachable.clone()),
-            Some(Err(why)) => (false, Some(why.clone())),
-            Some(Ok(None)) => (false, Some(format!("{what} not created yet"))),
-            Some(Ok(Some(w))) => (
-                w.up,
-                Some(match &w.message {
-                    Some(message) if !w.up => format!("{}/{} ready; {message}", w.ready, w.desired),
-                    _ => format!("{}/{} ready", w.ready, w.desired),
-                }),
-            ),
-        };
-    let etcd = workload(management.ok().map(|m| &m.etcd), "StatefulSet");
-    let apiserver = workload(management.ok().map(|m| &m.apiserver), "Deployment");
+    let claims = claims_step(observed, karmada.0, crds.0, unreachable.as_deref());
+    let etcd = workload_step(
+        management.ok().map(|m| &m.etcd),
+        "StatefulSet",
+        &unreachable,
+    );
+    let apiserver = workload_step(
+        management.ok().map(|m| &m.apiserver),
+        "Deployment",
+        &unreachable,
+    );
     let phase = status
         .phase
         .map(|p| p.to_string())
@@ -182,7 +118,6 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         (_, Some(text)) => (false, Some(format!("phase {phase}; {text}"))),
         (_, None) => (false, Some(format!("phase {phase}"))),
     };
-
     let raw = [
         (true, None),
         karmada,
@@ -194,7 +129,108 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         components,
         last,
     ];
-    // A later step being done proves the earlier ones (the operator got that far).
+    (proven(raw), outcome)
+}
+
+/// Running (Ready not False), Failed with the Ready condition's words, or still installing.
+fn outcome(status: &MulticloudInstanceStatus, ready_text: Option<&str>) -> Outcome {
+    let ready = status.condition("Ready");
+    match status.phase {
+        Some(Phase::Running) if ready.is_none_or(|c| c.is_true()) => Outcome::Running,
+        Some(Phase::Failed) => {
+            Outcome::Failed(ready_text.unwrap_or("the instance is Failed").to_owned())
+        }
+        _ => Outcome::InProgress,
+    }
+}
+
+/// Whether the Karmada CR exists (or why not).
+fn karmada_step(observed: &Observation, ready_text: Option<&str>) -> Raw {
+    match (&observed.karmada_crd, &observed.karmada) {
+        (Ok(false), _) => (
+            false,
+            Some("karmada-operator's CRD is not installed".to_owned()),
+        ),
+        (_, Ok(Some(_))) => (true, None),
+        (_, Ok(None)) => (
+            false,
+            Some(
+                ready_text
+                    .unwrap_or("waiting for the controller")
+                    .to_owned(),
+            ),
+        ),
+        (_, Err(why)) => (false, Some(why.clone())),
+    }
+}
+
+/// Whether etcd's storage is there: every PVC Bound, or, with nothing to provision, the CR
+/// made and the operator past the CRDs, which only its own progress proves (the CRD step done,
+/// or an etcd StatefulSet it made). The CR alone proves nothing: a ValidationError stops the
+/// operator before its first task.
+fn claims_step(
+    observed: &Observation,
+    karmada_made: bool,
+    crds_done: bool,
+    unreachable: Option<&str>,
+) -> Raw {
+    let management = observed.management.as_ref();
+    match (observed.instance.spec.etcd.storage.type_, management) {
+        (StorageType::PersistentVolumeClaim, Ok(m)) => match &m.claims {
+            Ok(claims) => claims_bound(claims),
+            Err(why) => (false, Some(why.clone())),
+        },
+        (StorageType::PersistentVolumeClaim, Err(_)) => (false, unreachable.map(str::to_owned)),
+        (other, _) => {
+            let etcd_made = management.is_ok_and(|m| matches!(m.etcd, Ok(Some(_))));
+            (
+                karmada_made && (crds_done || etcd_made),
+                Some(format!("{other} storage, no PVC")),
+            )
+        }
+    }
+}
+
+/// `n/m Bound`, and what the first claim not Bound waits for.
+fn claims_bound(claims: &[Claim]) -> Raw {
+    let bound = claims.iter().filter(|c| c.bound()).count();
+    let waiting = claims
+        .iter()
+        .find(|c| !c.bound())
+        .map(|c| match (&c.phase, &c.event) {
+            (None, _) => format!("PVC {} not created yet", c.name),
+            (Some(phase), Some(event)) => format!("PVC {} is {phase}: {event}", c.name),
+            (Some(phase), None) => format!("PVC {} is {phase}", c.name),
+        });
+    let counted = format!("{bound}/{} Bound", claims.len());
+    (
+        bound == claims.len() && !claims.is_empty(),
+        Some(waiting.map_or(counted.clone(), |w| format!("{counted}; {w}"))),
+    )
+}
+
+/// Whether a workload (`what`: its kind) is up, from what was read of it.
+fn workload_step(
+    part: Option<&Result<Option<Workload>, String>>,
+    what: &str,
+    unreachable: &Option<String>,
+) -> Raw {
+    match part {
+        None => (false, unreachable.clone()),
+        Some(Err(why)) => (false, Some(why.clone())),
+        Some(Ok(None)) => (false, Some(format!("{what} not created yet"))),
+        Some(Ok(Some(w))) => (
+            w.up,
+            Some(match &w.message {
+                Some(message) if !w.up => format!("{}/{} ready; {message}", w.ready, w.desired),
+                _ => format!("{}/{} ready", w.ready, w.desired),
+            }),
+        ),
+    }
+}
+
+/// The steps, each done when seen done or when a later one is: the operator got that far.
+fn proven(raw: [Raw; 9]) -> Vec<StepState> {
     let mut later_done = false;
     let mut states: Vec<StepState> = Step::ALL
         .iter()
@@ -212,7 +248,7 @@ pub fn assess(observed: &Observation) -> (Vec<StepState>, Outcome) {
         })
         .collect();
     states.reverse();
-    (states, outcome)
+    states
 }
 
 type Raw = (bool, Option<String>);
