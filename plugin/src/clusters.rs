@@ -45,7 +45,7 @@ pub fn kubeconfig_of(secret: &Secret) -> Result<String, CmdError> {
         .ok_or_else(|| {
             CmdError::msg(format!(
                 "Secret {SYSTEM_NAMESPACE}/{name} has no `{KUBECONFIG_KEY}` key; register the \
-                 cluster again with `kubectl multicloud cluster add {name} --kubeconfig FILE`"
+                 cluster again with `kubectl multicloud cluster add {name} --cluster-kubeconfig FILE --overwrite`"
             ))
         })?;
     String::from_utf8(bytes.0.clone()).map_err(|e| {
@@ -76,7 +76,7 @@ pub async fn management_client(
             CmdError::msg(format!(
                 "management cluster `{cluster}` is not registered (no Secret \
                  {SYSTEM_NAMESPACE}/{cluster}); register it with `kubectl multicloud cluster add \
-                 {cluster} --kubeconfig FILE`"
+                 {cluster} --cluster-kubeconfig FILE`"
             ))
         })?;
     let text = kubeconfig_of(&secret)?;

@@ -20,8 +20,8 @@ pub(super) fn check(
                 field,
                 format!(
                     "management cluster `{cluster}` is not registered (registered: {}); register \
-                     it with `kubectl multicloud cluster add {cluster} --kubeconfig FILE` or use \
-                     one of those",
+                     it with `kubectl multicloud cluster add {cluster} --cluster-kubeconfig FILE` \
+                     or use one of those",
                     list_or_none(clusters.cluster_names())
                 ),
             )];

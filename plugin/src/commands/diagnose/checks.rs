@@ -5,7 +5,7 @@ use multicloud_api::keys::SYSTEM_NAMESPACE;
 use multicloud_api::names::{self, KarmadaObjects};
 use serde::Serialize;
 
-use crate::observe::{Observation, Workload, karmada_crd_name};
+use crate::observe::{Management, Observation, Workload, karmada_crd_name};
 
 mod storage;
 
@@ -74,43 +74,11 @@ pub fn checklist(observed: &Observation) -> Vec<Check> {
     let name = instance.name();
     let cluster = instance.spec.management_cluster.as_str();
     let namespace = names::namespace(name);
-    let objects = KarmadaObjects::for_instance(&names::karmada(name));
     let on = format!("on management cluster `{cluster}`");
     let mut checks = Vec::new();
     checks.extend(deletion(observed));
-
-    let management = match &observed.management {
-        Ok(management) => {
-            checks.push(Check::ok(
-                "management cluster reachable",
-                format!("`{cluster}` answers ({})", management.version),
-            ));
-            Some(management)
-        }
-        Err(why) => {
-            let fix = if cluster == multicloud_api::keys::LOCAL_CLUSTER {
-                "check that the global cluster's API server is up and that --kubeconfig/--context \
-                 point at it"
-                    .to_owned()
-            } else {
-                format!(
-                    "check that its API server is up and reachable from here and from the \
-                     cluster, and that the kubeconfig in Secret {SYSTEM_NAMESPACE}/{cluster} is \
-                     right; register it again with `kubectl multicloud cluster add {cluster} \
-                     --kubeconfig FILE`"
-                )
-            };
-            checks.push(Check::bad(
-                "management cluster reachable",
-                Verdict::Failed,
-                format!("`{cluster}` does not answer"),
-                why.clone(),
-                fix,
-            ));
-            None
-        }
-    };
-
+    checks.push(reachable(observed));
+    let management = observed.management.as_ref().ok();
     checks.push(crds(observed));
     checks.push(storage_class(
         observed,
@@ -119,31 +87,75 @@ pub fn checklist(observed: &Observation) -> Vec<Check> {
     ));
     if let Some(management) = management {
         checks.push(claims(observed, &management.claims, &namespace, &on));
-        checks.push(workload(
-            "etcd StatefulSet ready",
-            &objects.etcd_statefulset(),
-            &management.etcd,
-            &format!(
-                "kubectl -n {namespace} describe statefulset {} {on}",
-                objects.etcd_statefulset()
-            ),
-        ));
-        checks.push(workload(
-            "karmada apiserver Deployment available",
-            &objects.apiserver_deployment(),
-            &management.apiserver,
-            &format!(
-                "kubectl -n {namespace} describe deployment {} {on}",
-                objects.apiserver_deployment()
-            ),
-        ));
+        checks.extend(workloads(management, name, &namespace, &on));
         checks.extend(components(&management.components, &namespace, &on));
     }
     checks.push(karmada_condition(observed, &namespace, name));
-    checks.push(match &observed.karmada_crd {
-        Ok(true) => Check::ok("karmada-operator CRD present", karmada_crd_name()),
+    checks.push(operator_crd(observed));
+    checks
+}
+
+/// Whether the management cluster answers, and how to make it.
+fn reachable(observed: &Observation) -> Check {
+    let step = "management cluster reachable";
+    let cluster = observed.instance.spec.management_cluster.as_str();
+    let why = match &observed.management {
+        Ok(management) => {
+            return Check::ok(
+                step,
+                format!("`{cluster}` answers ({})", management.version),
+            );
+        }
+        Err(why) => why,
+    };
+    let fix = if cluster == multicloud_api::keys::LOCAL_CLUSTER {
+        "check that the global cluster's API server is up and that --kubeconfig/--context \
+         point at it"
+            .to_owned()
+    } else {
+        format!(
+            "check that its API server is up and reachable from here and from the cluster, and \
+             that the kubeconfig in Secret {SYSTEM_NAMESPACE}/{cluster} is right; register it \
+             again with `kubectl multicloud cluster add {cluster} --cluster-kubeconfig FILE \
+             --overwrite`"
+        )
+    };
+    Check::bad(
+        step,
+        Verdict::Failed,
+        format!("`{cluster}` does not answer"),
+        why.clone(),
+        fix,
+    )
+}
+
+/// etcd's StatefulSet and the Karmada API server's Deployment.
+fn workloads(management: &Management, name: &str, namespace: &str, on: &str) -> [Check; 2] {
+    let objects = KarmadaObjects::for_instance(&names::karmada(name));
+    let (etcd, apiserver) = (objects.etcd_statefulset(), objects.apiserver_deployment());
+    [
+        workload(
+            "etcd StatefulSet ready",
+            &etcd,
+            &management.etcd,
+            &format!("kubectl -n {namespace} describe statefulset {etcd} {on}"),
+        ),
+        workload(
+            "karmada apiserver Deployment available",
+            &apiserver,
+            &management.apiserver,
+            &format!("kubectl -n {namespace} describe deployment {apiserver} {on}"),
+        ),
+    ]
+}
+
+/// Whether karmada-operator's CRD is in the global cluster: without it nothing installs.
+fn operator_crd(observed: &Observation) -> Check {
+    let step = "karmada-operator CRD present";
+    match &observed.karmada_crd {
+        Ok(true) => Check::ok(step, karmada_crd_name()),
         Ok(false) => Check::bad(
-            "karmada-operator CRD present",
+            step,
             Verdict::Failed,
             format!("{} is missing", karmada_crd_name()),
             "karmada-operator is not installed in the global cluster, so nobody turns the Karmada \
@@ -153,14 +165,13 @@ pub fn checklist(observed: &Observation) -> Vec<Check> {
              --create-namespace`",
         ),
         Err(why) => Check::bad(
-            "karmada-operator CRD present",
+            step,
             Verdict::Failed,
             "cannot be read",
             why.clone(),
             "check that you may read CustomResourceDefinitions in the global cluster",
         ),
-    });
-    checks
+    }
 }
 
 fn workload(
