@@ -33,33 +33,7 @@ pub fn apply(
     connection: &Connection,
 ) -> Result<KubeConfigOptions, CmdError> {
     let overrides = &connection.overrides;
-    let context_name = match connection
-        .context
-        .clone()
-        .or_else(|| kubeconfig.current_context.clone())
-        .filter(|name| !name.is_empty())
-    {
-        Some(name) => name,
-        // Nothing chosen: with a server given, the flags make up the whole connection.
-        None if connection.server.is_some() => {
-            kubeconfig.contexts.push(NamedContext {
-                name: FLAGS_ENTRY.to_owned(),
-                context: Some(KubeContext {
-                    cluster: FLAGS_ENTRY.to_owned(),
-                    user: Some(FLAGS_ENTRY.to_owned()),
-                    ..KubeContext::default()
-                }),
-                other: Default::default(),
-            });
-            FLAGS_ENTRY.to_owned()
-        }
-        None => {
-            return Err(CmdError::msg(
-                "the kubeconfig cannot be used: it has no current context; pass --context NAME or \
-                 --server URL",
-            ));
-        }
-    };
+    let context_name = context_name(kubeconfig, connection)?;
     let Some(context) = kubeconfig
         .contexts
         .iter()
@@ -71,12 +45,59 @@ pub fn apply(
             names(kubeconfig.contexts.iter().map(|c| c.name.as_str()))
         )));
     };
-
     let cluster_name = overrides
         .cluster
         .clone()
         .unwrap_or_else(|| context.cluster.clone());
     let cluster = cluster_entry(kubeconfig, &cluster_name, connection.server.is_some())?;
+    override_cluster(cluster, connection);
+    let user_name = overrides
+        .user
+        .clone()
+        .or_else(|| context.user.clone())
+        .unwrap_or_else(|| FLAGS_ENTRY.to_owned());
+    let creates_user = overrides.user.is_none();
+    let user = user_entry(kubeconfig, &user_name, creates_user)?;
+    override_user(user, overrides);
+    Ok(KubeConfigOptions {
+        context: Some(context_name),
+        cluster: Some(cluster_name),
+        user: Some(user_name),
+    })
+}
+
+/// The context to use: `--context`, else the current one; with neither but a `--server`, a
+/// context made up of the flags alone, added to `kubeconfig`.
+fn context_name(kubeconfig: &mut Kubeconfig, connection: &Connection) -> Result<String, CmdError> {
+    let chosen = connection
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .filter(|name| !name.is_empty());
+    match chosen {
+        Some(name) => Ok(name),
+        None if connection.server.is_some() => {
+            kubeconfig.contexts.push(NamedContext {
+                name: FLAGS_ENTRY.to_owned(),
+                context: Some(KubeContext {
+                    cluster: FLAGS_ENTRY.to_owned(),
+                    user: Some(FLAGS_ENTRY.to_owned()),
+                    ..KubeContext::default()
+                }),
+                other: Default::default(),
+            });
+            Ok(FLAGS_ENTRY.to_owned())
+        }
+        None => Err(CmdError::msg(
+            "the kubeconfig cannot be used: it has no current context; pass --context NAME or \
+             --server URL",
+        )),
+    }
+}
+
+/// `--server`, `--certificate-authority` and `--insecure-skip-tls-verify` on the cluster entry.
+fn override_cluster(cluster: &mut Cluster, connection: &Connection) {
+    let overrides = &connection.overrides;
     if let Some(server) = &connection.server {
         cluster.server = Some(with_scheme(server));
     }
@@ -90,14 +111,10 @@ pub fn apply(
             .map(|path| path.display().to_string());
         cluster.certificate_authority_data = None;
     }
+}
 
-    let user_name = overrides
-        .user
-        .clone()
-        .or_else(|| context.user.clone())
-        .unwrap_or_else(|| FLAGS_ENTRY.to_owned());
-    let creates_user = overrides.user.is_none();
-    let user = user_entry(kubeconfig, &user_name, creates_user)?;
+/// `--token`, `--as` and `--as-group` on the user entry.
+fn override_user(user: &mut AuthInfo, overrides: &Overrides) {
     if let Some(token) = &overrides.token {
         user.token = Some(SecretString::from(token.clone()));
         user.token_file = None;
@@ -108,12 +125,6 @@ pub fn apply(
     if !overrides.as_group.is_empty() {
         user.impersonate_groups = Some(overrides.as_group.clone());
     }
-
-    Ok(KubeConfigOptions {
-        context: Some(context_name),
-        cluster: Some(cluster_name),
-        user: Some(user_name),
-    })
 }
 
 /// The flags that apply to a configuration without a kubeconfig (in a pod): credentials,
