@@ -180,47 +180,7 @@ pub fn check(
                 continue;
             }
         };
-        let instance = &written.instance;
-        let request = Request {
-            operation: Operation::Create,
-            uid: multicloud_api::rules::OFFLINE_UID,
-            object: Some(instance),
-            old_object: None,
-        };
-        let assumed = AssumeReady(instance);
-        let known: &dyn ClusterDirectory = match catalog {
-            Some(catalog) => catalog,
-            None => &assumed,
-        };
-        let rooted;
-        let directory = match host_path_root {
-            Some(root) => {
-                rooted = WithHostPathRoot { inner: known, root };
-                &rooted as &dyn ClusterDirectory
-            }
-            None => known,
-        };
-        let admission = admit(&request, directory)
-            .map_err(|e| CmdError::with_source(format!("{source}: the check itself failed"), e))?;
-        let decision = admission.decision;
-        let allowed = decision.allowed();
-        let patch = serde_json::to_value(&decision.patch)
-            .map_err(|e| CmdError::with_source("failed to render the patch", e))?;
-        let object = match admission.object.as_ref().filter(|_| allowed) {
-            Some(object) => Some(object_value(object)?),
-            None => None,
-        };
-        results.push(Verdict {
-            source: source.to_string(),
-            name: instance.name().to_owned(),
-            allowed,
-            violations: decision.violations,
-            warnings: decision.warnings,
-            patch,
-            object,
-            original: Some(written.as_written.clone()),
-            defaulted: Some(written.defaulted.clone()),
-        });
+        results.push(verdict(&source, &written, catalog, host_path_root)?);
     }
     if results.is_empty() {
         return Err(CmdError::msg(format!(
@@ -236,6 +196,57 @@ pub fn check(
         clusters: clusters_file.map(|p| p.display().to_string()),
         results,
         skipped,
+    })
+}
+
+/// The webhook's verdict on one instance as written, against `catalog` (or the assumption
+/// that every cluster is ready) with `host_path_root` in place of the catalog's when given.
+fn verdict(
+    source: &input::Source,
+    written: &input::Written,
+    catalog: Option<&ClusterCatalog>,
+    host_path_root: Option<&str>,
+) -> Result<Verdict, CmdError> {
+    let instance = &written.instance;
+    let request = Request {
+        operation: Operation::Create,
+        uid: multicloud_api::rules::OFFLINE_UID,
+        object: Some(instance),
+        old_object: None,
+    };
+    let assumed = AssumeReady(instance);
+    let known: &dyn ClusterDirectory = match catalog {
+        Some(catalog) => catalog,
+        None => &assumed,
+    };
+    let rooted;
+    let directory = match host_path_root {
+        Some(root) => {
+            rooted = WithHostPathRoot { inner: known, root };
+            &rooted as &dyn ClusterDirectory
+        }
+        None => known,
+    };
+    let admission = admit(&request, directory)
+        .map_err(|e| CmdError::with_source(format!("{source}: the check itself failed"), e))?;
+    let decision = admission.decision;
+    let allowed = decision.allowed();
+    let patch = serde_json::to_value(&decision.patch)
+        .map_err(|e| CmdError::with_source("failed to render the patch", e))?;
+    let object = match admission.object.as_ref().filter(|_| allowed) {
+        Some(object) => Some(object_value(object)?),
+        None => None,
+    };
+    Ok(Verdict {
+        source: source.to_string(),
+        name: instance.name().to_owned(),
+        allowed,
+        violations: decision.violations,
+        warnings: decision.warnings,
+        patch,
+        object,
+        original: Some(written.as_written.clone()),
+        defaulted: Some(written.defaulted.clone()),
     })
 }
 
