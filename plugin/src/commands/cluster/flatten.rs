@@ -19,17 +19,7 @@ const USER_FILES: [(&str, &str); 2] = [
 /// The kubeconfig of `context` (default: the current one) with only that context, its cluster
 /// and its user, every file inlined.
 pub fn flatten(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<String, CmdError> {
-    let name = match context.or(kubeconfig.current_context.as_deref()) {
-        Some(name) if !name.is_empty() => name.to_owned(),
-        _ => match kubeconfig.contexts.as_slice() {
-            [only] => only.name.clone(),
-            _ => {
-                return Err(CmdError::msg(
-                    "the kubeconfig has no current context; name one with --context",
-                ));
-            }
-        },
-    };
+    let name = context_name(kubeconfig, context)?;
     let named = kubeconfig
         .contexts
         .iter()
@@ -50,35 +40,10 @@ pub fn flatten(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<String,
                 ctx.cluster
             ))
         })?;
-    let user_name = ctx.user.clone().unwrap_or_default();
-    let user = kubeconfig
-        .auth_infos
-        .iter()
-        .find(|u| u.name == user_name)
-        .and_then(|u| u.auth_info.as_ref());
-
     let mut cluster = to_object(cluster)?;
     inline(&mut cluster, &CLUSTER_FILES)?;
-    let mut user = match user {
-        Some(user) => to_object(user)?,
-        None => Map::new(),
-    };
-    for program in ["exec", "auth-provider"] {
-        if user.contains_key(program) {
-            return Err(CmdError::msg(format!(
-                "user `{user_name}` of context `{name}` authenticates with an {program} plugin, \
-                 which cannot run inside the cluster where the kubeconfig is used; use a \
-                 ServiceAccount token or a client certificate instead"
-            )));
-        }
-    }
-    inline(&mut user, &USER_FILES)?;
-    if let Some(Value::String(path)) = user.remove("tokenFile") {
-        let token = read(&path)?;
-        let token = String::from_utf8(token)
-            .map_err(|e| CmdError::with_source(format!("token file {path} is not text"), e))?;
-        user.insert("token".into(), Value::String(token.trim().to_owned()));
-    }
+    let user_name = ctx.user.clone().unwrap_or_default();
+    let user = inlined_user(kubeconfig, &user_name, &name)?;
     let user_key = if user_name.is_empty() {
         name.clone()
     } else {
@@ -94,6 +59,54 @@ pub fn flatten(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<String,
     });
     multicloud_api::yaml::to_string(&value)
         .map_err(|e| CmdError::with_source("failed to render the kubeconfig", e))
+}
+
+/// `context`, else the current context, else the only one.
+fn context_name(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<String, CmdError> {
+    match context.or(kubeconfig.current_context.as_deref()) {
+        Some(name) if !name.is_empty() => Ok(name.to_owned()),
+        _ => match kubeconfig.contexts.as_slice() {
+            [only] => Ok(only.name.clone()),
+            _ => Err(CmdError::msg(
+                "the kubeconfig has no current context; name one with --context",
+            )),
+        },
+    }
+}
+
+/// User `user_name` (of context `context`) with its files inlined and its token file read; a
+/// credential plugin is refused, since it cannot run where the kubeconfig is used.
+fn inlined_user(
+    kubeconfig: &Kubeconfig,
+    user_name: &str,
+    context: &str,
+) -> Result<Map<String, Value>, CmdError> {
+    let user = kubeconfig
+        .auth_infos
+        .iter()
+        .find(|u| u.name == user_name)
+        .and_then(|u| u.auth_info.as_ref());
+    let mut user = match user {
+        Some(user) => to_object(user)?,
+        None => Map::new(),
+    };
+    for program in ["exec", "auth-provider"] {
+        if user.contains_key(program) {
+            return Err(CmdError::msg(format!(
+                "user `{user_name}` of context `{context}` authenticates with an {program} \
+                 plugin, which cannot run inside the cluster where the kubeconfig is used; use a \
+                 ServiceAccount token or a client certificate instead"
+            )));
+        }
+    }
+    inline(&mut user, &USER_FILES)?;
+    if let Some(Value::String(path)) = user.remove("tokenFile") {
+        let token = read(&path)?;
+        let token = String::from_utf8(token)
+            .map_err(|e| CmdError::with_source(format!("token file {path} is not text"), e))?;
+        user.insert("token".into(), Value::String(token.trim().to_owned()));
+    }
+    Ok(user)
 }
 
 fn to_object<T: serde::Serialize>(value: &T) -> Result<Map<String, Value>, CmdError> {
