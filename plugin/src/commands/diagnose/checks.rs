@@ -1,6 +1,7 @@
 //! The checks of `diagnose`, in install order, as a pure function of an [`Observation`].
 
 use multicloud_api::Phase;
+use multicloud_api::karmada::KarmadaCondition;
 use multicloud_api::keys::SYSTEM_NAMESPACE;
 use multicloud_api::names::{self, KarmadaObjects};
 use serde::Serialize;
@@ -241,37 +242,7 @@ fn karmada_condition(observed: &Observation, namespace: &str, name: &str) -> Che
             Some(ready) if ready.status == "True" => {
                 Check::ok(STEP, format!("{}: {}", ready.reason, ready.message))
             }
-            Some(ready) => {
-                let failed = matches!(ready.reason.as_str(), "Failed" | "ValidationError")
-                    || observed.instance.status.as_ref().and_then(|s| s.phase)
-                        == Some(Phase::Failed);
-                // karmada-operator retries a failed run (planner.go); say how often it did.
-                let retries = observed
-                    .instance
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.install.as_ref())
-                    .filter(|_| ready.reason == "Failed")
-                    .map(|i| {
-                        format!(
-                            " (karmada-operator retries: {} failure(s) so far; the instance is \
-                             reported Failed if not installed by {})",
-                            i.failures, i.deadline
-                        )
-                    })
-                    .unwrap_or_default();
-                Check::bad(
-                    STEP,
-                    if failed {
-                        Verdict::Failed
-                    } else {
-                        Verdict::Waiting
-                    },
-                    format!("Ready={} {}", ready.status, ready.reason),
-                    format!("{}{retries}", ready.message),
-                    "see karmada-operator's logs in the global cluster: `kubectl -n karmada-system logs deploy/karmada-operator`",
-                )
-            }
+            Some(ready) => not_ready(observed, ready),
             None => Check::bad(
                 STEP,
                 Verdict::Waiting,
@@ -281,6 +252,38 @@ fn karmada_condition(observed: &Observation, namespace: &str, name: &str) -> Che
             ),
         },
     }
+}
+
+/// The Karmada CR step when karmada-operator reports it not Ready: failed (or refused), or
+/// still at work; a failure it retries says how often it did.
+fn not_ready(observed: &Observation, ready: &KarmadaCondition) -> Check {
+    let status = observed.instance.status.as_ref();
+    let failed = matches!(ready.reason.as_str(), "Failed" | "ValidationError")
+        || status.and_then(|s| s.phase) == Some(Phase::Failed);
+    // karmada-operator retries a failed run (planner.go); say how often it did.
+    let retries = status
+        .and_then(|s| s.install.as_ref())
+        .filter(|_| ready.reason == "Failed")
+        .map(|i| {
+            format!(
+                " (karmada-operator retries: {} failure(s) so far; the instance is reported \
+                 Failed if not installed by {})",
+                i.failures, i.deadline
+            )
+        })
+        .unwrap_or_default();
+    Check::bad(
+        "Karmada CR ready",
+        if failed {
+            Verdict::Failed
+        } else {
+            Verdict::Waiting
+        },
+        format!("Ready={} {}", ready.status, ready.reason),
+        format!("{}{retries}", ready.message),
+        "see karmada-operator's logs in the global cluster: `kubectl -n karmada-system logs \
+         deploy/karmada-operator`",
+    )
 }
 
 /// While the instance is deleted: whether the deletion can finish, and the way out when not
