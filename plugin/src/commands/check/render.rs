@@ -69,24 +69,11 @@ pub fn render(
 }
 
 fn render_verdict(out: &mut String, verdict: &Verdict, style: Style) -> Result<(), CmdError> {
-    let name = style.paint(Paint::Bold, &verdict.name);
     if !verdict.allowed {
-        let _ = writeln!(
-            out,
-            "{} {name}: {}",
-            style.paint(Paint::Bad, "✗"),
-            style.paint(Paint::Bad, "denied")
-        );
-        let _ = writeln!(
-            out,
-            "    {}",
-            style.paint(Paint::Dim, &format!("from {}", verdict.source))
-        );
-        for violation in &verdict.violations {
-            let _ = writeln!(out, "    {violation}");
-        }
+        render_denied(out, verdict, style);
         return Ok(());
     }
+    let name = style.paint(Paint::Bold, &verdict.name);
     let ha_reason = verdict
         .object
         .as_ref()
@@ -106,11 +93,7 @@ fn render_verdict(out: &mut String, verdict: &Verdict, style: Style) -> Result<(
         style.paint(paint, mark),
         style.paint(paint, &verdict_text)
     );
-    let _ = writeln!(
-        out,
-        "    {}",
-        style.paint(Paint::Dim, &format!("from {}", verdict.source))
-    );
+    let _ = writeln!(out, "    {}", from(verdict, style));
     for warning in &verdict.warnings {
         let _ = writeln!(
             out,
@@ -118,14 +101,8 @@ fn render_verdict(out: &mut String, verdict: &Verdict, style: Style) -> Result<(
             style.paint(Paint::Warn, "Warning:")
         );
     }
-    let _ = writeln!(
-        out,
-        "    {}",
-        style.paint(
-            Paint::Dim,
-            "stored as (* marks the CRD schema's defaults, + what the webhook adds):"
-        )
-    );
+    let legend = "stored as (* marks the CRD schema's defaults, + what the webhook adds):";
+    let _ = writeln!(out, "    {}", style.paint(Paint::Dim, legend));
     if let (Some(original), Some(defaulted), Some(object)) =
         (&verdict.original, &verdict.defaulted, &verdict.object)
     {
@@ -138,6 +115,26 @@ fn render_verdict(out: &mut String, verdict: &Verdict, style: Style) -> Result<(
         );
     }
     Ok(())
+}
+
+/// A denied instance: its name, where it was read, and every reason.
+fn render_denied(out: &mut String, verdict: &Verdict, style: Style) {
+    let _ = writeln!(
+        out,
+        "{} {}: {}",
+        style.paint(Paint::Bad, "✗"),
+        style.paint(Paint::Bold, &verdict.name),
+        style.paint(Paint::Bad, "denied")
+    );
+    let _ = writeln!(out, "    {}", from(verdict, style));
+    for violation in &verdict.violations {
+        let _ = writeln!(out, "    {violation}");
+    }
+}
+
+/// Where the instance was read, dimmed.
+fn from(verdict: &Verdict, style: Style) -> String {
+    style.paint(Paint::Dim, &format!("from {}", verdict.source))
 }
 
 /// The stored object, each line marked by who wrote it: the file (unmarked), the API server's
