@@ -37,36 +37,7 @@ impl GetArgs {
     /// Gets.
     pub async fn run(&self, ctx: &Context) -> Result<Output, CmdError> {
         let client = ctx.client().await?;
-        let (mut found, missing, version) = match &self.selector {
-            Some(selector) => {
-                let (found, version) = instances::list_versioned(&client, Some(selector)).await?;
-                (found, Vec::new(), version)
-            }
-            // A watch starts at a list's resourceVersion, not at an object's.
-            None if self.view.watch => {
-                let (all, version) = instances::list_versioned(&client, None).await?;
-                let mut found = Vec::new();
-                let mut missing = Vec::new();
-                for name in &self.names {
-                    match all.iter().find(|i| i.name() == name) {
-                        Some(instance) => found.push(instance.clone()),
-                        None => missing.push(name.clone()),
-                    }
-                }
-                (found, missing, version)
-            }
-            None => {
-                let mut found = Vec::new();
-                let mut missing = Vec::new();
-                for name in &self.names {
-                    match instances::get_opt(&client, name).await? {
-                        Some(instance) => found.push(instance),
-                        None => missing.push(name.clone()),
-                    }
-                }
-                (found, missing, String::new())
-            }
-        };
+        let (mut found, missing, version) = self.look_up(&client).await?;
         self.view.sort(&mut found)?;
         let errors: Vec<String> = missing.iter().map(|name| not_found(name)).collect();
         if self.view.watch {
@@ -106,6 +77,37 @@ impl GetArgs {
             )?,
         };
         Ok(Output::text(text).with_errors(errors))
+    }
+
+    /// The instances asked for, the names not found, and the resourceVersion a watch starts
+    /// from (a list's: a watch cannot start at an object's).
+    async fn look_up(
+        &self,
+        client: &kube::Client,
+    ) -> Result<(Vec<MulticloudInstance>, Vec<String>, String), CmdError> {
+        if let Some(selector) = &self.selector {
+            let (found, version) = instances::list_versioned(client, Some(selector)).await?;
+            return Ok((found, Vec::new(), version));
+        }
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        if self.view.watch {
+            let (all, version) = instances::list_versioned(client, None).await?;
+            for name in &self.names {
+                match all.iter().find(|i| i.name() == name) {
+                    Some(instance) => found.push(instance.clone()),
+                    None => missing.push(name.clone()),
+                }
+            }
+            return Ok((found, missing, version));
+        }
+        for name in &self.names {
+            match instances::get_opt(client, name).await? {
+                Some(instance) => found.push(instance),
+                None => missing.push(name.clone()),
+            }
+        }
+        Ok((found, missing, String::new()))
     }
 }
 
