@@ -133,19 +133,7 @@ impl DeleteArgs {
         if self.abandon_control_plane {
             abandon::disable_teardown(client, name).await?;
         }
-        if let Some(policy) = self.policy()
-            && policy != instance.spec.deletion_policy
-        {
-            let patch = serde_json::json!({ "spec": { "deletionPolicy": policy } });
-            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-                .await
-                .map_err(|e| {
-                    CmdError::kube(
-                        format!("failed to set deletionPolicy {policy} on `{name}`"),
-                        e,
-                    )
-                })?;
-        }
+        self.set_policy(&api, &instance).await?;
         let params = DeleteParams::default();
         if instance.metadata.deletion_timestamp.is_none() {
             api.delete(name, &params)
@@ -153,22 +141,7 @@ impl DeleteArgs {
                 .map_err(|e| CmdError::kube(format!("failed to delete instance `{name}`"), e))?;
         }
         if self.abandon_control_plane {
-            ctx.flush_warnings();
-            eprintln!(
-                "deleting {name} without tearing its control plane down; waiting up to {}",
-                human_duration(self.timeout)
-            );
-            abandon::release(client, name, self.timeout).await?;
-            wait::until_deleted(ctx, client, name, self.timeout).await?;
-            let left = abandon::left_behind(ctx, client, &instance).await;
-            if self.names_only() {
-                eprint!("{left}");
-                return Ok(Some(instances::resource_name(name) + "\n"));
-            }
-            return Ok(Some(format!(
-                "{} deleted; its Karmada control plane was abandoned.\n{left}",
-                instances::resource_name(name)
-            )));
+            return self.abandon(ctx, client, &instance).await.map(Some);
         }
         if self.wait {
             ctx.flush_warnings();
@@ -185,6 +158,58 @@ impl DeleteArgs {
             "{} deleted\n",
             instances::resource_name(name)
         )))
+    }
+
+    /// Sets the deletion policy asked for, when it differs from the instance's.
+    async fn set_policy(
+        &self,
+        api: &kube::Api<MulticloudInstance>,
+        instance: &MulticloudInstance,
+    ) -> Result<(), CmdError> {
+        let name = instance.name();
+        let Some(policy) = self
+            .policy()
+            .filter(|policy| *policy != instance.spec.deletion_policy)
+        else {
+            return Ok(());
+        };
+        let patch = serde_json::json!({ "spec": { "deletionPolicy": policy } });
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| {
+                CmdError::kube(
+                    format!("failed to set deletionPolicy {policy} on `{name}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// After the delete request: lets the instance go without its control plane's teardown,
+    /// waits until it is gone, and says what was left behind.
+    async fn abandon(
+        &self,
+        ctx: &Context,
+        client: &kube::Client,
+        instance: &MulticloudInstance,
+    ) -> Result<String, CmdError> {
+        let name = instance.name();
+        ctx.flush_warnings();
+        eprintln!(
+            "deleting {name} without tearing its control plane down; waiting up to {}",
+            human_duration(self.timeout)
+        );
+        abandon::release(client, name, self.timeout).await?;
+        wait::until_deleted(ctx, client, name, self.timeout).await?;
+        let left = abandon::left_behind(ctx, client, instance).await;
+        if self.names_only() {
+            eprint!("{left}");
+            return Ok(instances::resource_name(name) + "\n");
+        }
+        Ok(format!(
+            "{} deleted; its Karmada control plane was abandoned.\n{left}",
+            instances::resource_name(name)
+        ))
     }
 
     fn names_only(&self) -> bool {
