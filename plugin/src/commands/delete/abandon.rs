@@ -148,26 +148,33 @@ pub(super) async fn left_behind(
         Ok(Some(_)) => {}
         Err(e) => lines.push(format!("  namespace {namespace}: {}", one_line(&e))),
     }
-    let params = ListParams::default();
-    let mut kinds: Vec<(&str, Result<Vec<String>, kube::Error>)> = Vec::new();
-    macro_rules! names_of {
-        ($kind:ty) => {
-            Api::<$kind>::namespaced(client.clone(), &namespace)
-                .list(&params)
-                .await
-                .map(|l| {
-                    l.items
-                        .iter()
-                        .filter_map(|o| o.meta().name.clone())
-                        .collect()
-                })
-        };
+    lines.extend(objects_in(&client, &namespace).await);
+    if lines.is_empty() {
+        lines.push(format!("  the empty namespace {namespace}"));
     }
-    kinds.push(("StatefulSet", names_of!(StatefulSet)));
-    kinds.push(("Deployment", names_of!(Deployment)));
-    kinds.push(("Service", names_of!(Service)));
-    kinds.push(("Secret", names_of!(Secret)));
-    kinds.push(("PersistentVolumeClaim", names_of!(PersistentVolumeClaim)));
+    render(cluster, &namespace, lines)
+}
+
+/// The objects karmada-operator makes, still in `namespace`, one line each (or why a kind
+/// could not be listed).
+async fn objects_in(client: &Client, namespace: &str) -> Vec<String> {
+    let kinds = [
+        (
+            "StatefulSet",
+            names_of::<StatefulSet>(client, namespace).await,
+        ),
+        (
+            "Deployment",
+            names_of::<Deployment>(client, namespace).await,
+        ),
+        ("Service", names_of::<Service>(client, namespace).await),
+        ("Secret", names_of::<Secret>(client, namespace).await),
+        (
+            "PersistentVolumeClaim",
+            names_of::<PersistentVolumeClaim>(client, namespace).await,
+        ),
+    ];
+    let mut lines = Vec::new();
     for (kind, found) in kinds {
         match found {
             Ok(found) => lines.extend(
@@ -178,10 +185,26 @@ pub(super) async fn left_behind(
             Err(e) => lines.push(format!("  {kind}s in {namespace}: {}", one_line(&e))),
         }
     }
-    if lines.is_empty() {
-        lines.push(format!("  the empty namespace {namespace}"));
-    }
-    render(cluster, &namespace, lines)
+    lines
+}
+
+/// The names of the `K`s in `namespace`.
+async fn names_of<K>(client: &Client, namespace: &str) -> Result<Vec<String>, kube::Error>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned,
+    K::DynamicType: Default,
+{
+    let list = Api::<K>::namespaced(client.clone(), namespace)
+        .list(&ListParams::default())
+        .await?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(|o| o.meta().name.clone())
+        .collect())
 }
 
 fn render(cluster: &str, namespace: &str, lines: Vec<String>) -> String {
