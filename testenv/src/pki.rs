@@ -63,6 +63,38 @@ impl Pki {
     pub fn key(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
     }
+
+    /// A new serving key and certificate from the same CA, as a renewal (cert-manager's, say)
+    /// makes them.
+    pub fn renewed(&self) -> Result<Serving, rcgen::Error> {
+        let key = KeyPair::generate()?;
+        let names = SERVING_NAMES.map(str::to_owned).to_vec();
+        let cert = CertificateParams::new(names)?.signed_by(&key, &self.issuer)?;
+        Ok(Serving {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert: cert.der().clone(),
+        })
+    }
+}
+
+/// A serving certificate and its key, as files hold them.
+pub struct Serving {
+    /// The certificate, PEM (`tls.crt`).
+    pub cert_pem: String,
+    /// The key, PEM (`tls.key`).
+    pub key_pem: String,
+    /// The certificate as the server presents it.
+    pub cert: CertificateDer<'static>,
+}
+
+impl std::fmt::Debug for Serving {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("Serving")
+            .field("cert_pem", &self.cert_pem)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]
@@ -89,5 +121,12 @@ mod tests {
         let now = rustls::pki_types::UnixTime::now();
         let verified = verifier.verify_server_cert(&pki.cert, &[], &name, &[], now);
         assert!(verified.is_ok(), "{verified:?}");
+        let renewed = pki.renewed().expect("a renewal");
+        assert_ne!(renewed.cert, pki.cert);
+        let verified = verifier.verify_server_cert(&renewed.cert, &[], &name, &[], now);
+        assert!(
+            verified.is_ok(),
+            "the renewal is signed by the same CA: {verified:?}"
+        );
     }
 }

@@ -72,7 +72,7 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> WebhookError
 pub struct Webhook {
     child: Child,
     addr: SocketAddr,
-    ca_pem: String,
+    pki: Arc<Pki>,
     tls: Arc<rustls::ClientConfig>,
     dir: TempDir,
 }
@@ -105,6 +105,7 @@ impl Webhook {
         std::fs::write(&cert, &pki.cert_pem).map_err(io("writing tls.crt"))?;
         std::fs::write(&key, &pki.key_pem).map_err(io("writing tls.key"))?;
         let tls = client_config(&pki.ca)?;
+        let pki = Arc::new(pki);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -130,7 +131,7 @@ impl Webhook {
             let mut webhook = Self {
                 child,
                 addr,
-                ca_pem: pki.ca_pem.clone(),
+                pki: pki.clone(),
                 tls: tls.clone(),
                 dir,
             };
@@ -193,7 +194,19 @@ impl Webhook {
 
     /// The PEM of the CA the serving certificate is signed by.
     pub fn ca_pem(&self) -> &str {
-        &self.ca_pem
+        &self.pki.ca_pem
+    }
+
+    /// The CA its serving certificate is signed by, and that certificate: a renewal is signed
+    /// with it ([`Pki::renewed`]).
+    pub fn pki(&self) -> &Pki {
+        &self.pki
+    }
+
+    /// The directory of its `tls.crt` and `tls.key`, which it reloads when they change: a test
+    /// rotates them there, as a Secret volume update would.
+    pub fn serving_dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Everything the process has logged so far.

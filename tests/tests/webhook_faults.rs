@@ -62,7 +62,7 @@ async fn certificate_rotation_under_load_fails_no_request() {
 
     const ROTATIONS: u32 = 5;
     let spacing = (seconds() / (ROTATIONS + 1)).max(Duration::from_millis(300));
-    let mut served = first.der;
+    let mut served = first.cert.to_vec();
     let mut pickups = Vec::new();
     for rotation in 0..ROTATIONS {
         tokio::time::sleep(spacing).await;
@@ -89,7 +89,7 @@ async fn certificate_rotation_under_load_fails_no_request() {
             let connection = Connection::open(&webhook.target)
                 .await
                 .map_err(|o| format!("{o:?}"))?;
-            if connection.certificate == next.der {
+            if connection.certificate == next.cert.as_ref() {
                 Ok(())
             } else {
                 Err("the previous certificate is still served".to_owned())
@@ -97,7 +97,7 @@ async fn certificate_rotation_under_load_fails_no_request() {
         })
         .await;
         pickups.push(written.elapsed());
-        served = next.der;
+        served = next.cert.to_vec();
     }
     tokio::time::sleep(spacing).await;
     let mut samples = kept.stop().await;

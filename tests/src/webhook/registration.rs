@@ -54,7 +54,7 @@ impl Webhook {
     }
 
     fn point_at_self(&self, configuration: &mut Value) -> Result<(), WebhookError> {
-        let ca_bundle = base64::engine::general_purpose::STANDARD.encode(&self.ca_pem);
+        let ca_bundle = base64::engine::general_purpose::STANDARD.encode(self.ca_pem());
         let webhooks = configuration["webhooks"]
             .as_array_mut()
             .ok_or_else(|| WebhookError::Manifest("a configuration without webhooks".into()))?;

@@ -2,162 +2,59 @@
 //! Secret they are mounted from would: a new key and certificate from the same CA.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use multicloud_e2e::binary;
-use multicloud_e2e::wait::eventually_within;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use tempfile::TempDir;
+use multicloud_e2e::webhook::Webhook;
+use multicloud_testenv::pki::Serving;
 
-use super::client::{Connection, Target};
+use super::client::Target;
 
-/// A CA that signs serving certificates for 127.0.0.1.
-struct Ca {
-    issuer: Issuer<'static, KeyPair>,
-    pem: String,
-}
-
-/// A serving certificate and its key.
-pub struct Leaf {
-    cert_pem: String,
-    key_pem: String,
-    /// The certificate as the server presents it.
-    pub der: Vec<u8>,
-}
-
-impl Ca {
-    fn new() -> Self {
-        let key = KeyPair::generate().expect("CA key");
-        let mut params = CertificateParams::default();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "multicloud-e2e rotation CA");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let pem = params.self_signed(&key).expect("CA certificate").pem();
-        Self {
-            issuer: Issuer::new(params, key),
-            pem,
-        }
-    }
-
-    fn leaf(&self) -> Leaf {
-        let key = KeyPair::generate().expect("serving key");
-        let params =
-            CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("serving certificate");
-        let cert = params.signed_by(&key, &self.issuer).expect("signed");
-        Leaf {
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-            der: cert.der().to_vec(),
-        }
-    }
-}
-
-/// A running `multicloud-webhook` serving the certificate files of its directory; killed when
-/// dropped (its log is printed if the test fails).
+/// A running `multicloud-webhook` (the e2e library's), whose certificate files the test
+/// rewrites.
 pub struct RotatingWebhook {
-    child: Child,
+    webhook: Webhook,
     pub target: Target,
-    ca: Ca,
-    dir: TempDir,
 }
 
 impl RotatingWebhook {
-    /// Starts the webhook against the cluster of `kubeconfig` and waits until it is ready.
-    pub async fn start(kubeconfig: &Path, extra_args: &[&str]) -> (Self, Leaf) {
-        let program = binary("multicloud-webhook").expect("multicloud-webhook is built");
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let ca = Ca::new();
-        let first = ca.leaf();
-        replace(&dir.path().join("tls.crt"), &first.cert_pem);
-        replace(&dir.path().join("tls.key"), &first.key_pem);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        let addr = listener.local_addr().expect("address");
-        drop(listener);
-        let log = std::fs::File::create(dir.path().join("webhook.log")).expect("log file");
-        let child = Command::new(program)
-            .arg("--addr")
-            .arg(addr.to_string())
-            .arg("--tls-cert")
-            .arg(dir.path().join("tls.crt"))
-            .arg("--tls-key")
-            .arg(dir.path().join("tls.key"))
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .args(extra_args)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
+    /// Starts the webhook against the cluster of `kubeconfig` and waits until it is ready;
+    /// returns it with the certificate it serves first.
+    pub async fn start(kubeconfig: &Path, extra_args: &[&str]) -> (Self, Serving) {
+        let webhook = Webhook::start(kubeconfig, extra_args)
+            .await
             .expect("multicloud-webhook starts");
-        let target = Target::new(addr, &[&ca.pem]);
-        let webhook = Self {
-            child,
-            target,
-            ca,
-            dir,
+        let target = Target::new(webhook.addr(), &[webhook.ca_pem()]);
+        let pki = webhook.pki();
+        let first = Serving {
+            cert_pem: pki.cert_pem.clone(),
+            key_pem: pki.key_pem.clone(),
+            cert: pki.cert.clone(),
         };
-        let target = webhook.target.clone();
-        eventually_within(Duration::from_secs(60), "the webhook to be ready", || {
-            let target = target.clone();
-            async move {
-                let mut connection = Connection::open(&target)
-                    .await
-                    .map_err(|o| format!("{o:?}"))?;
-                let answer = connection
-                    .exchange("GET", "/readyz", b"")
-                    .await
-                    .map_err(|o| format!("{o:?}"))?;
-                match answer.status {
-                    200 => Ok(()),
-                    status => Err(format!("/readyz: {status}")),
-                }
-            }
-        })
-        .await;
-        (webhook, first)
+        (Self { webhook, target }, first)
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.webhook.serving_dir().join(name)
     }
 
     /// A new certificate and key from the same CA.
-    pub fn renewed(&self) -> Leaf {
-        self.ca.leaf()
+    pub fn renewed(&self) -> Serving {
+        self.webhook.pki().renewed().expect("a renewed certificate")
     }
 
-    /// Writes the certificate of `leaf`. Until its key is written too the files do not match,
-    /// as in a rotation caught halfway.
-    pub fn write_certificate(&self, leaf: &Leaf) {
-        replace(&self.path("tls.crt"), &leaf.cert_pem);
+    /// Writes the certificate of `serving`. Until its key is written too the files do not
+    /// match, as in a rotation caught halfway.
+    pub fn write_certificate(&self, serving: &Serving) {
+        replace(&self.path("tls.crt"), &serving.cert_pem);
     }
 
-    /// Writes the key of `leaf`.
-    pub fn write_key(&self, leaf: &Leaf) {
-        replace(&self.path("tls.key"), &leaf.key_pem);
+    /// Writes the key of `serving`.
+    pub fn write_key(&self, serving: &Serving) {
+        replace(&self.path("tls.key"), &serving.key_pem);
     }
 
     /// Writes a certificate file that is not PEM at all (a truncated write).
     pub fn break_certificate(&self) {
         replace(&self.path("tls.crt"), "-----BEGIN CERTIFICATE-----\nMIIB");
-    }
-
-    /// Everything the process has logged so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.path("webhook.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for RotatingWebhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- multicloud-webhook log ---\n{}", self.log());
-        }
     }
 }
 
