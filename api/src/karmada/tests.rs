@@ -286,7 +286,8 @@ fn spreads(affinity: Option<&Affinity>, app: &str, karmada: &str) -> bool {
     })
 }
 
-/// High availability read off the rendered CR alone, by SPEC.md's definition.
+/// High availability read off the rendered CR alone, independently of the plan that rendered it
+/// (`rules::availability`): PVC storage, 3+ etcd members, and every part spread and budgeted.
 fn rendered_high_availability(karmada: &Karmada) -> bool {
     let name = karmada.metadata.name.as_deref().unwrap_or_default();
     let etcd = local_etcd(karmada);
