@@ -99,24 +99,12 @@ pub fn status(w: &mut PrefixWriter, instance: &MulticloudInstance) {
     w.field(IN_SECTION, "High Availability", &high_availability);
     let members = status.member_clusters.to_string();
     w.field(IN_SECTION, "Member Clusters", &members);
-    let karmada = status
-        .karmada
-        .as_ref()
-        .map(|k| format!("{}/{}", k.namespace, k.name));
-    w.field(
-        IN_SECTION,
-        "Karmada",
-        karmada.as_deref().unwrap_or_default(),
-    );
-    let secret = status
-        .kubeconfig_secret_ref
-        .as_ref()
-        .map(|r| format!("{}/{}", r.namespace, r.name));
-    w.field(
-        IN_SECTION,
-        "Kubeconfig Secret",
-        secret.as_deref().unwrap_or_default(),
-    );
+    let at = |namespace: &str, name: &str| format!("{namespace}/{name}");
+    let karmada = status.karmada.as_ref().map(|k| at(&k.namespace, &k.name));
+    let secret = (status.kubeconfig_secret_ref.as_ref()).map(|r| at(&r.namespace, &r.name));
+    for (key, value) in [("Karmada", karmada), ("Kubeconfig Secret", secret)] {
+        w.field(IN_SECTION, key, value.as_deref().unwrap_or_default());
+    }
 }
 
 /// The instance's conditions as a table.
