@@ -118,55 +118,60 @@ fn walk<'c>(root: &'c Command, words: &[String]) -> Walked<'c> {
         }
         if walked.after_double_dash {
             walked.positionals += 1;
-            continue;
-        }
-        if word == "--" {
+        } else if word == "--" {
             walked.after_double_dash = true;
-            continue;
-        }
-        if let Some(long) = word.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((name, _)) => (name, true),
-                None => (long, false),
-            };
-            if let Some(arg) = find_long(walked.command, name) {
-                walked.used.push(arg.get_id().to_string());
-                if !inline && takes_value(arg) {
-                    walked.pending_value = Some(arg);
+        } else if let Some(long) = word.strip_prefix("--") {
+            walked.long(long);
+        } else if let Some(shorts) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
+            walked.shorts(shorts);
+        } else {
+            match walked.command.find_subcommand(word) {
+                Some(sub) if walked.positionals == 0 => {
+                    walked.command = sub;
+                    walked.used.clear();
                 }
+                _ => walked.positionals += 1,
             }
-            continue;
-        }
-        if let Some(shorts) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
-            // `-o`, `-vv`, `-ojson`: a short that takes a value ends the cluster, and takes the
-            // next word when nothing follows it.
-            for (at, short) in shorts.char_indices() {
-                let Some(arg) = walked
-                    .command
-                    .get_arguments()
-                    .find(|a| a.get_short() == Some(short))
-                else {
-                    break;
-                };
-                walked.used.push(arg.get_id().to_string());
-                if takes_value(arg) {
-                    if at + short.len_utf8() == shorts.len() {
-                        walked.pending_value = Some(arg);
-                    }
-                    break;
-                }
-            }
-            continue;
-        }
-        match walked.command.find_subcommand(word) {
-            Some(sub) if walked.positionals == 0 => {
-                walked.command = sub;
-                walked.used.clear();
-            }
-            _ => walked.positionals += 1,
         }
     }
     walked
+}
+
+impl<'c> Walked<'c> {
+    /// `--name` or `--name=value`: a value not given inline is the next word.
+    fn long(&mut self, long: &str) {
+        let (name, inline) = match long.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (long, false),
+        };
+        if let Some(arg) = find_long(self.command, name) {
+            self.used.push(arg.get_id().to_string());
+            if !inline && takes_value(arg) {
+                self.pending_value = Some(arg);
+            }
+        }
+    }
+
+    /// `-o`, `-vv`, `-ojson`: a short that takes a value ends the cluster, and takes the next
+    /// word when nothing follows it.
+    fn shorts(&mut self, shorts: &str) {
+        for (at, short) in shorts.char_indices() {
+            let Some(arg) = self
+                .command
+                .get_arguments()
+                .find(|a| a.get_short() == Some(short))
+            else {
+                break;
+            };
+            self.used.push(arg.get_id().to_string());
+            if takes_value(arg) {
+                if at + short.len_utf8() == shorts.len() {
+                    self.pending_value = Some(arg);
+                }
+                break;
+            }
+        }
+    }
 }
 
 fn find_long<'c>(command: &'c Command, name: &str) -> Option<&'c Arg> {
