@@ -8,9 +8,11 @@
 //! aliases, anchors and flow nesting (255 levels), so text nested a million brackets deep is
 //! refused in a linear scan rather than parsed.
 //!
-//! Errors never carry the source text (serde-saphyr would otherwise quote the lines around the
-//! fault, which may hold a token): [`Error::message`] and [`Error::location`] are what callers
-//! show.
+//! Errors never quote the lines around the fault (serde-saphyr would otherwise, and they may
+//! hold a token): [`Error::message`] and [`Error::location`] are what callers show. A message
+//! may still name a key, a field or a value of the input (an unknown field, a string of the
+//! wrong type), so text that holds secrets (kubeconfigs) is reported by location only
+//! ([`crate::kubeconfig`]).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,12 +25,13 @@ pub struct Error(serde_saphyr::Error);
 impl Error {
     /// What was wrong, in one line, without the location and without any of the input.
     pub fn message(&self) -> String {
-        // Field names in the message come from the input: control characters are escaped so
-        // that a message is always one printable line.
+        // Names in the message come from the input: control characters, line separators and
+        // bidirectional overrides are escaped, so that a message is always one line that reads
+        // as it is written.
         let message = UserMessageFormatter.format_message(&self.0);
         let mut line = String::with_capacity(message.len());
         for c in message.chars() {
-            if c.is_control() {
+            if disguising(c) {
                 line.extend(c.escape_debug());
             } else {
                 line.push(c);
@@ -44,6 +47,17 @@ impl Error {
         let (line, column) = (usize::try_from(at.line()).ok()?, at.column());
         (line > 0).then(|| (line, usize::try_from(column).unwrap_or(usize::MAX)))
     }
+}
+
+/// Whether `c` could break a message's line or change how it reads on a terminal.
+fn disguising(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 impl std::fmt::Display for Error {
@@ -116,6 +130,10 @@ mod tests {
             "{}",
             error.message()
         );
+        let error = from_str::<Strict>("\"b\\u202Edlrow\\u2028x\": 1\n").unwrap_err();
+        let message = error.message();
+        assert!(!message.contains(['\u{202e}', '\u{2028}']), "{message}");
+        assert!(message.contains("\\u{202e}dlrow\\u{2028}x"), "{message}");
     }
 
     #[test]
@@ -136,7 +154,8 @@ mod tests {
         let depth = 1_000_000;
         let text = format!("a: {}{}\n", "[".repeat(depth), "]".repeat(depth));
         let error = from_str::<Value>(&text).unwrap_err();
-        assert_eq!(error.location().map(|at| at.0), Some(1), "{error}");
+        assert_eq!(error.location(), Some((1, 259)), "{error}");
+        assert_eq!(error.message(), "recursion limit exceeded");
     }
 
     #[test]
