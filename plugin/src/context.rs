@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use kube::config::Kubeconfig;
+use kube::config::{Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 use multicloud_runtime::kubeconfig::{self, CheckedKubeconfig, ClientOptions};
 use tokio::sync::OnceCell;
@@ -217,11 +217,12 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
 /// Reads a kubeconfig file, naming it in the error.
 pub fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, CmdError> {
     let failed = || format!("failed to read kubeconfig {}", path.display());
-    // Read first on its own, so that a file that cannot be read is an I/O error (exit code and
-    // message), not a parse error.
-    std::fs::read(path).map_err(|e| CmdError::io(failed(), e))?;
-    // kube's read, for what it adds: relative certificate paths resolved against the file.
-    Kubeconfig::read_from(path).map_err(|e| CmdError::with_source(failed(), e))
+    // kube's read, for what it adds: relative certificate paths resolved against the file. A
+    // file that cannot be read is an I/O error (exit code and message), not a parse error.
+    Kubeconfig::read_from(path).map_err(|e| match e {
+        KubeconfigError::ReadConfig(source, _) => CmdError::io(failed(), source),
+        other => CmdError::with_source(failed(), other),
+    })
 }
 
 #[cfg(test)]
