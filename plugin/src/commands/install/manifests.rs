@@ -144,16 +144,10 @@ pub fn install_set(options: &Options) -> Result<Vec<Value>, CmdError> {
 
 /// The objects of one embedded file.
 pub fn documents(path: &str, text: &str) -> Result<Vec<Value>, CmdError> {
-    let mut objects = Vec::new();
     let values: Vec<Value> = multicloud_api::yaml::documents(text).map_err(|e| {
         CmdError::with_source(format!("the embedded manifest {path} is not valid YAML"), e)
     })?;
-    for value in values {
-        if value.is_object() {
-            objects.push(value);
-        }
-    }
-    Ok(objects)
+    Ok(values.into_iter().filter(Value::is_object).collect())
 }
 
 fn adjust(object: &mut Value, options: &Options) {
