@@ -21,7 +21,7 @@ scripts/build-images.sh --out target/images >/dev/null
 # machine's platform: the same static build, already made for the images.
 if [ -z "${MULTICLOUD_KREW_BINARIES:-}" ]; then
   case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
-  plugin="$(scripts/static-build.sh kubectl-multicloud 2>/dev/null)"
+  plugin="$(scripts/static-build.sh kubectl-multicloud)"
   export MULTICLOUD_KREW_BINARIES="$PWD/target/krew-binaries"
   mkdir -p "$MULTICLOUD_KREW_BINARIES"
   cp "$plugin" "$MULTICLOUD_KREW_BINARIES/kubectl-multicloud-linux-$arch"
